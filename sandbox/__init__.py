@@ -1,0 +1,1 @@
+"""Local replicas of the portals (PNCP, Dados Abertos, PGC) for offline demos and tests."""
