@@ -38,6 +38,7 @@ class Config:
     selenium_implicit_wait: float = 0.0
     selenium_timeout: float = 30.0
     selenium_max_sessions: int = 2
+    selenium_debug_dir: str = "debug/selenium"  # screenshots + page sources of failed browser pages
     poll_time: float = 0.1
     retry_count: int = 3
     # Logging
@@ -215,6 +216,7 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         selenium_implicit_wait=r.number("SELENIUM_IMPLICIT_WAIT", 0.0),
         selenium_timeout=r.number("SELENIUM_TIMEOUT", 30.0, minimum=0.1),
         selenium_max_sessions=r.integer("SELENIUM_MAX_SESSIONS", 2, minimum=1, maximum=32),
+        selenium_debug_dir=r.str("SELENIUM_DEBUG_DIR", Config.selenium_debug_dir) or Config.selenium_debug_dir,
         poll_time=r.number("POLL_TIME", 0.1, minimum=0.01),
         retry_count=r.integer("RETRY_COUNT", 3, minimum=0, maximum=50),
         log_level=r.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
