@@ -1,0 +1,48 @@
+"""`scrapy health`: print the health JSON (same body as scrapyd's /health.json); exit 1 when unhealthy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from procurement_spiders.config import ConfigError, config_from_settings
+from procurement_spiders.health import DEFAULT_TIMEOUT, check_health
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--timeout SECONDS]"
+
+    def short_desc(self) -> str:
+        return "Check PostgreSQL and the Selenium Grid; print JSON, exit non-zero when unhealthy"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT,
+            help=f"seconds allowed for each check (default {DEFAULT_TIMEOUT:g})",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args:
+            raise UsageError("health takes no arguments")
+        assert self.settings is not None
+        try:
+            config = config_from_settings(self.settings)
+        except ConfigError as exc:
+            print(json.dumps({"status": "error", "config": f"error: {exc}"}))
+            self.exitcode = 2
+            return
+        ok, body = check_health(config, timeout=opts.timeout)
+        print(json.dumps(body, ensure_ascii=False))
+        self.exitcode = 0 if ok else 1

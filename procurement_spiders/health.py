@@ -1,0 +1,89 @@
+"""Health of the parts a crawl needs: PostgreSQL and the Selenium Grid.
+
+One function, `check_health(config)`, shared by `scrapy health`, scrapyd's `GET /health.json`
+and the container healthchecks. The body keeps the legacy system's shape::
+
+    {"status": "ok", "database": "connected", "selenium": "connected", "timestamp": "…Z"}
+
+Each part is "connected" or a short reason ("error: …", "not ready: …"); `status` is "error" and
+the check fails when any configured part is not connected. The Grid counts as connected while it
+has a live slot, even when every slot is busy (crawls then wait; that is not an outage). With
+SELENIUM_URL unset (local Chromium or no browser) the part reads "not configured" and does not
+fail the check; the database is always required.
+
+Checks use short timeouts (HEALTH_TIMEOUT seconds each, 3 by default) and never print secrets:
+error messages are reduced to their first line with any URL password masked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+import psycopg
+
+from procurement_spiders.browser.health import selenium_status
+from procurement_spiders.config import Config
+
+DEFAULT_TIMEOUT = 3.0
+CONNECTED = "connected"
+NOT_CONFIGURED = "not configured"
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def _clean(message: object) -> str:
+    text = str(message).strip().splitlines()[0] if str(message).strip() else type(message).__name__
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    return text[:300]
+
+
+def database_status(database_url: str | None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    if not database_url:
+        return "error: DATABASE_URL is not set"
+    try:
+        # libpq's connect_timeout has a floor of 2 s; statement_timeout bounds the query.
+        with psycopg.connect(
+            database_url,
+            connect_timeout=max(2, int(round(timeout))),
+            options=f"-c statement_timeout={int(timeout * 1000)}",
+            autocommit=True,
+        ) as conn:
+            conn.execute("SELECT 1").fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+        return f"error: {_clean(exc)}"
+    return CONNECTED
+
+
+def selenium_health(config: Config, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """"connected" when the Grid (or chromedriver) at SELENIUM_URL has a live slot, busy or not."""
+    if not config.selenium_url:
+        return NOT_CONFIGURED
+    try:
+        status = dict(selenium_status(config, timeout=timeout))
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {_clean(exc)}"
+    if status.get("ok"):
+        return CONNECTED
+    if status.get("error"):
+        return f"error: {_clean(status['error'])}"
+    return f"not ready: {_clean(status.get('message') or 'no live slot')}"
+
+
+def check_health(config: Config, timeout: float | None = None) -> tuple[bool, dict[str, str]]:
+    """Check every part; return (healthy, body). Never raises."""
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    database = database_status(config.database_url, timeout)
+    selenium = selenium_health(config, timeout)
+    ok = database == CONNECTED and selenium in (CONNECTED, NOT_CONFIGURED)
+    body = {
+        "status": "ok" if ok else "error",
+        "database": database,
+        "selenium": selenium,
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    return ok, body
+
+
+def unhealthy_parts(body: dict[str, str]) -> list[str]:
+    """Names of the parts that are down, e.g. ["database"]."""
+    return [name for name in ("database", "selenium") if body.get(name) not in (CONNECTED, NOT_CONFIGURED)]

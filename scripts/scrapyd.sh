@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Start scrapyd for this project in the foreground: scripts/scrapyd.sh
+#
+# scrapyd runs from its own working folder (default .data/scrapyd, holding eggs/, logs/, dbs/),
+# never from the repository root: the root on the import path would shadow the deployed eggs.
+# Configuration: the repository's scrapyd.conf, plus the environment (SCRAPYD_USERNAME,
+# SCRAPYD_PASSWORD, API_HOST / API_PORT or SCRAPYD_BIND_ADDRESS / SCRAPYD_HTTP_PORT, DATABASE_URL…).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+workdir=${SCRAPYD_WORKDIR:-$root/.data/scrapyd}
+python=${PYTHON:-$root/.venv/bin/python}
+[ -x "$python" ] || python=python3
+mkdir -p "$workdir"
+cp "$root/scrapyd.conf" "$workdir/scrapyd.conf"
+cd "$workdir"
+export PYTHONPATH="$root/deploy/scrapyd${PYTHONPATH:+:$PYTHONPATH}"
+export PROCUREMENT_ENV_FILE=${PROCUREMENT_ENV_FILE:-$root/.env}
+exec "$python" -m scrapyd "$@"

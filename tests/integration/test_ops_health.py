@@ -1,0 +1,127 @@
+"""Health: `check_health`, `scrapy health` against a real, throwaway PostgreSQL and a Grid-like /status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from procurement_spiders.config import Config
+from procurement_spiders.health import check_health, unhealthy_parts
+from tests.ops_support import PYTHON, ROOT, PgCluster, free_port
+
+
+def grid_status(ready: bool, busy: bool = False) -> dict:
+    slot = {"stereotype": {"browserName": "chrome"}, "session": {"sessionId": "x"} if busy else None}
+    return {"value": {"ready": ready and not busy, "message": "Selenium Grid ready." if ready and not busy
+                      else "Selenium Grid not ready.",
+                      "nodes": [{"availability": "UP" if ready else "DOWN", "maxSessions": 1, "slots": [slot]}]}}
+
+
+class FakeGrid:
+    """Answers GET /status like Selenium Grid 4 (reference browser-and-storage.md §4.2)."""
+
+    def __init__(self):
+        self.body = grid_status(True)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                data = json.dumps(outer.body).encode()
+                self.send_response(200 if self.path == "/status" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def pg():
+    cluster = PgCluster().init()
+    cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def grid():
+    g = FakeGrid()
+    yield g
+    g.close()
+
+
+def test_healthy_body_has_the_legacy_shape(pg, grid):
+    ok, body = check_health(Config(database_url=pg.url(), selenium_url=grid.url))
+    assert ok
+    assert set(body) == {"status", "database", "selenium", "timestamp"}
+    assert body["status"] == "ok" and body["database"] == "connected" and body["selenium"] == "connected"
+    assert body["timestamp"].endswith("Z")
+
+
+def test_grid_states(pg, grid):
+    config = Config(database_url=pg.url(), selenium_url=grid.url)
+    grid.body = grid_status(True, busy=True)  # every slot busy: crawls wait, not an outage
+    assert check_health(config)[1]["selenium"] == "connected"
+    grid.body = grid_status(False)  # no live node
+    ok, body = check_health(config)
+    assert not ok and body["selenium"].startswith("not ready") and unhealthy_parts(body) == ["selenium"]
+    ok, body = check_health(Config(database_url=pg.url(), selenium_url=f"http://127.0.0.1:{free_port()}"))
+    assert not ok and body["selenium"].startswith("error:") and body["database"] == "connected"
+
+
+def test_grid_not_configured_does_not_fail(pg):
+    ok, body = check_health(Config(database_url=pg.url(), selenium_url=None))
+    assert ok and body["selenium"] == "not configured"
+
+
+def test_missing_database_url_fails():
+    ok, body = check_health(Config(database_url=None))
+    assert not ok and body["database"] == "error: DATABASE_URL is not set"
+
+
+def test_password_is_never_echoed():
+    url = f"postgresql://app:Sup3rSecret@127.0.0.1:{free_port()}/x"
+    ok, body = check_health(Config(database_url=url), timeout=2)
+    assert not ok and "Sup3rSecret" not in json.dumps(body)
+
+
+def _scrapy_health(database_url: str, selenium_url: str | None = None) -> tuple[int, dict]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SELENIUM_"))}
+    env.update({"DATABASE_URL": database_url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
+                "PYTHONPATH": str(ROOT)})
+    if selenium_url:
+        env["SELENIUM_URL"] = selenium_url
+    done = subprocess.run([PYTHON, "-m", "scrapy", "health", "--timeout", "2"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stderr
+    return done.returncode, json.loads(lines[-1])
+
+
+def test_scrapy_health_follows_postgres_down_and_up(pg, grid):
+    code, body = _scrapy_health(pg.url(), grid.url)
+    assert code == 0 and body["status"] == "ok" and body["database"] == "connected"
+    pg.stop()
+    try:
+        code, body = _scrapy_health(pg.url(), grid.url)
+        assert code != 0 and body["status"] == "error"
+        assert body["database"].startswith("error:") and body["selenium"] == "connected"
+    finally:
+        pg.start()
+    code, body = _scrapy_health(pg.url(), grid.url)
+    assert code == 0 and body["status"] == "ok"

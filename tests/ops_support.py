@@ -1,0 +1,200 @@
+"""Helpers of the operations tests: throwaway PostgreSQL clusters and a real scrapyd.
+
+Imported by tests/integration/test_ops_*.py and tests/e2e/test_scrapyd_*.py (they put this
+folder on sys.path). Everything binds to 127.0.0.1 on free ports and lives under pytest's tmp_path.
+"""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as exc:  # noqa: BLE001
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class PgCluster:
+    """A dedicated PostgreSQL 15 cluster (initdb + pg_ctl) that a test may stop and start.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user and
+    lives in its own folder under /tmp (pytest's tmp_path is private to root).
+    """
+
+    def __init__(self, base: Path | None = None):
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            import pwd
+            import tempfile
+
+            pw = pwd.getpwnam("postgres")
+            base = Path(tempfile.mkdtemp(prefix="ops-pg-"))
+            os.chown(base, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        assert base is not None
+        self.base = base
+        self.datadir = base / "pgdata"
+        self.sockdir = base / "pgsock"
+        self.logfile = base / "pg.log"
+        self.port = free_port()
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.as_user, *args], check=check, capture_output=True, text=True, timeout=120)
+
+    def init(self) -> "PgCluster":
+        self._run("mkdir", "-p", str(self.sockdir))
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
+                  "--no-sync", "-E", "UTF8", "--locale=C")
+        return self
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile), "-o", opts,
+                  "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop",
+                  check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def createdb(self, name: str) -> str:
+        self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return self.url(name)
+
+
+def http(method: str, url: str, *, auth: tuple[str, str] | None = None, data: dict | None = None,
+         timeout: float = 30) -> tuple[int, dict | str]:
+    body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, method=method)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            code, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        code, raw = exc.code, exc.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return code, json.loads(text)
+    except ValueError:
+        return code, text
+
+
+class Scrapyd:
+    """A real scrapyd started from the repository's scrapyd.conf, in its own working folder."""
+
+    def __init__(self, base: Path, *, username: str, password: str, env: dict[str, str] | None = None,
+                 poll_interval: float = 0.5):
+        self.workdir = base / "scrapyd"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.auth = (username, password)
+        self.env = dict(env or {})
+        self.poll_interval = poll_interval
+        self.proc: subprocess.Popen | None = None
+        self.logfile = base / "scrapyd.out"
+
+    def start(self) -> "Scrapyd":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        cp = configparser.ConfigParser()
+        cp.read(ROOT / "scrapyd.conf")
+        cp["scrapyd"]["poll_interval"] = str(self.poll_interval)
+        with open(self.workdir / "scrapyd.conf", "w") as fh:
+            cp.write(fh)
+        env = os.environ.copy()
+        for name in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "SCRAPYD_EGG_VERSION"):
+            env.pop(name, None)
+        env.update(self.env)
+        env.update({
+            # the add-on folder only: the repository must not shadow the deployed egg
+            "PYTHONPATH": str(ROOT / "deploy" / "scrapyd"),
+            "SCRAPYD_USERNAME": self.auth[0],
+            "SCRAPYD_PASSWORD": self.auth[1],
+            "SCRAPYD_HTTP_PORT": str(self.port),
+            "SCRAPYD_BIND_ADDRESS": "127.0.0.1",
+            "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
+        })
+        self.log = open(self.logfile, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen([PYTHON, "-m", "scrapyd"], cwd=self.workdir, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: self._alive() and http("GET", f"{self.url}/daemonstatus.json", auth=self.auth, timeout=2)[0] == 200,
+                 30, what="scrapyd to answer")
+        return self
+
+    def _alive(self) -> bool:
+        if self.proc is None or self.proc.poll() is not None:
+            raise AssertionError(f"scrapyd exited: {self.logfile.read_text(errors='replace')[-2000:]}")
+        return True
+
+    def get(self, path: str, auth=True, **params) -> tuple[int, dict | str]:
+        query = ("?" + urllib.parse.urlencode(params)) if params else ""
+        return http("GET", f"{self.url}/{path}{query}", auth=self.auth if auth else None)
+
+    def post(self, path: str, data: dict, auth=True) -> tuple[int, dict | str]:
+        return http("POST", f"{self.url}/{path}", data=data, auth=self.auth if auth else None)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+def build_egg(dest: Path) -> Path:
+    """Build the project's egg from a copy of the sources (the shared tree gets no build/ folder)."""
+    src = dest / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "procurement_spiders", src / "procurement_spiders", ignore=ignore)
+    shutil.copytree(ROOT / "migrations", src / "migrations", ignore=ignore)
+    shutil.copy(ROOT / "setup.py", src / "setup.py")
+    out = dest / "dist"
+    subprocess.run([PYTHON, "setup.py", "-q", "bdist_egg", "-d", str(out)], cwd=src, check=True,
+                   capture_output=True, timeout=120)
+    return next(out.glob("*.egg"))
