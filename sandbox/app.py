@@ -13,6 +13,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sandbox.control",
     "sandbox.pncp",
     "sandbox.dadosabertos",
+    "sandbox.browser_pages",
 )
 
 
