@@ -47,9 +47,7 @@ ITEM_PIPELINES = {
     "procurement_spiders.pipelines.postgres.PostgresPipeline": 800,
 }
 
-EXTENSIONS = {
-    "procurement_spiders.logging.LogContextExtension": 0,
-}
+EXTENSIONS = {}
 
 # Project ---------------------------------------------------------------------------------
 PNCP_PAGE_SIZE = 500  # itens: no documented max (2000 measured); plans: a few per órgão

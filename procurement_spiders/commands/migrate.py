@@ -1,0 +1,34 @@
+"""`scrapy migrate`: apply pending SQL migrations to DATABASE_URL and list what ran."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands import ScrapyCommand
+
+from procurement_spiders.config import ConfigError, config_from_settings
+from procurement_spiders.storage.migrations import MigrationError, apply_migrations
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+
+    def short_desc(self) -> str:
+        return "Apply pending database migrations (migrations/NNN_*.sql)"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        import psycopg
+
+        try:
+            config = config_from_settings(self.settings)
+        except ConfigError as exc:
+            sys.exit(f"configuration error: {exc}")
+        if not config.database_url:
+            sys.exit("configuration error: DATABASE_URL is not set")
+        try:
+            applied = apply_migrations(config.database_url)
+        except (MigrationError, psycopg.Error) as exc:
+            sys.exit(f"migration error: {exc}")
+        print(f"applied: {', '.join(applied)}" if applied else "database is up to date")

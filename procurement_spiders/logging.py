@@ -1,0 +1,66 @@
+"""`LOG_FORMAT=json`: every log line one JSON object, with the run's context in each line.
+
+Scrapy has no JSON output of its own; its documented route is to install our own root
+handler and tell Scrapy not to install one (LOG_INSTALL_ROOT_HANDLER = False). The project's
+commands do that in `process_options`, before the crawler process (and its first log lines)
+exists.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from datetime import datetime, timezone
+from typing import Any
+
+# Context of the current run (one crawl per process): spiders and pipelines add to it,
+# e.g. ano_ref, portal, coleta_id, total_items. It appears in every JSON line.
+log_context: dict[str, Any] = {}
+
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "spider", "crawler"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(log_context)
+        spider = getattr(record, "spider", None)
+        if spider is not None:
+            entry["spider"] = getattr(spider, "name", str(spider))
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def install_json_logging(settings) -> None:
+    """Replace Scrapy's root handler with one that writes JSON lines (to LOG_FILE or stderr)."""
+    filename = settings.get("LOG_FILE")
+    handler: logging.Handler
+    if filename:
+        mode = "a" if settings.getbool("LOG_FILE_APPEND") else "w"
+        handler = logging.FileHandler(filename, mode=mode, encoding=settings.get("LOG_ENCODING") or "utf-8")
+    elif settings.getbool("LOG_ENABLED"):
+        handler = logging.StreamHandler()
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    for old in [h for h in logging.root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logging.root.removeHandler(old)
+    logging.root.addHandler(handler)
+    logging.root.setLevel(logging.NOTSET)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+
+
+def configure_project_logging(settings) -> None:
+    if settings.get("PROJECT_LOG_FORMAT") == "json":
+        install_json_logging(settings)

@@ -1,0 +1,355 @@
+"""Render pages in Chromium without blocking the crawl: a pool of WebDriver sessions used from threads.
+
+Takes `scrapy_selenium4.SeleniumRequest` (wait_time, wait_until, screenshot, script keep their
+meaning) and any request with `meta["selenium"] = True`. Meta API:
+
+- `selenium_actions`: callable `f(driver) -> object`, run in the worker thread after navigation
+  (and after wait_until/screenshot/script); its return value lands in `response.meta["selenium_result"]`.
+- `selenium_navigate = False`: stay on the session's current page (the URL is only a label).
+- `selenium_session = "<name>"`: pin to one named session, requests served one at a time in arrival
+  order. If it dies, that request and every later one for the name fail with `SeleniumSessionLost`;
+  a request with `selenium_session_new = True` starts the name again with a fresh browser (log in).
+- `selenium_copy_cookies = True`: the browser's cookies for the page go to Scrapy's cookie jar
+  (as `Set-Cookie` headers read by CookiesMiddleware, so `meta["cookiejar"]` is honoured).
+
+Request cookies (the `Cookie` header CookiesMiddleware built, plus `request.cookies`) are set
+through CDP for the request URL before the page loads. Responses: final URL, UTF-8 body, status 200
+(WebDriver exposes no status or headers), `flags=["selenium"]`. Unlike scrapy-selenium4 the driver
+is never put in `response.meta`: spiders must not touch it on the reactor thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any, Callable
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Request
+from scrapy_selenium4 import SeleniumRequest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from procurement_spiders.browser.debug import save_failure
+from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
+from procurement_spiders.browser.session import (
+    BrowserSession,
+    cdp,
+    create_driver,
+    is_session_fault,
+    quit_quietly,
+)
+from procurement_spiders.config import Config, config_from_settings
+
+logger = logging.getLogger(__name__)
+
+
+class SeleniumSessionLost(Exception):
+    """A pinned (named) browser session died; its state (a login) is gone. Start it again."""
+
+    def __init__(self, name: str, cause: BaseException | None = None):
+        self.name = name
+        detail = f": {type(cause).__name__}" if cause is not None else ""
+        super().__init__(f"browser session {name!r} was lost{detail}; "
+                         f"send a request with meta selenium_session_new=True to start it again")
+
+
+@dataclass
+class _Page:
+    """Everything the worker thread needs for one request (no Scrapy objects cross over)."""
+
+    url: str
+    navigate: bool
+    cookies: list[dict[str, Any]]
+    wait_until: Callable[[WebDriver], Any] | None
+    wait_time: float
+    screenshot: bool
+    script: str | None
+    actions: Callable[[WebDriver], Any] | None
+    copy_cookies: bool
+    poll: float
+    stage: str = "start"
+
+
+@dataclass
+class _Rendered:
+    url: str
+    html: str
+    screenshot: bytes | None
+    result: Any
+    cookies: list[dict[str, Any]] | None
+    load_seconds: float
+
+
+def _render(driver: WebDriver, page: _Page) -> _Rendered:
+    """Blocking: runs in a worker thread. `page.stage` tells a failure's caller where it happened."""
+    if page.cookies:
+        page.stage = "cookies"
+        _set_cookies(driver, page.url, page.cookies)
+    load_seconds = 0.0
+    if page.navigate:
+        page.stage = "navigate"
+        started = time.monotonic()
+        driver.get(page.url)
+        load_seconds = time.monotonic() - started
+    if page.wait_until is not None:
+        page.stage = "wait"
+        WebDriverWait(driver, page.wait_time, poll_frequency=page.poll).until(page.wait_until)
+    shot = None
+    if page.screenshot:
+        page.stage = "screenshot"
+        shot = driver.get_screenshot_as_png()
+    if page.script:
+        page.stage = "script"
+        driver.execute_script(page.script)
+    result = None
+    if page.actions is not None:
+        page.stage = "actions"
+        result = page.actions(driver)
+    page.stage = "read"
+    html = driver.page_source
+    url = driver.current_url
+    cookies = driver.get_cookies() if page.copy_cookies else None
+    return _Rendered(url, html, shot, result, cookies, load_seconds)
+
+
+def _set_cookies(driver: WebDriver, url: str, cookies: list[dict[str, Any]]) -> None:
+    """Cookies for `url` before it loads: CDP needs no open document on that domain."""
+    params = []
+    for c in cookies:
+        p = {"name": c["name"], "value": c["value"], "path": c.get("path") or "/"}
+        if c.get("domain"):
+            p["domain"] = c["domain"]
+        else:
+            p["url"] = url
+        if c.get("secure"):
+            p["secure"] = True
+        params.append(p)
+    try:
+        cdp(driver, "Network.setCookies", {"cookies": params})
+    except WebDriverException as exc:
+        if is_session_fault(exc, "cookies"):
+            raise
+        # No CDP (another browser behind the Grid): open a same-origin page, then add_cookie.
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        driver.get(f"{parts.scheme}://{parts.netloc}/favicon.ico")
+        for c in cookies:
+            driver.add_cookie({k: v for k, v in c.items() if k in ("name", "value", "path", "domain", "secure")})
+
+
+def _request_cookies(request: Request) -> list[dict[str, Any]]:
+    """The cookies Scrapy would send: its `Cookie` header (jar + request.cookies) and request.cookies."""
+    found: dict[str, dict[str, Any]] = {}
+    for header in request.headers.getlist("Cookie"):
+        for pair in header.decode("latin-1").split(";"):
+            name, sep, value = pair.strip().partition("=")
+            if sep and name:
+                found[name] = {"name": name, "value": value}
+    raw = request.cookies
+    items = raw.items() if isinstance(raw, dict) else ((c.get("name"), c) for c in raw or [])
+    for name, value in items:
+        if not name:
+            continue
+        entry = dict(value) if isinstance(value, dict) else {"name": name, "value": value}
+        entry["name"], entry["value"] = str(name), str(entry.get("value", ""))
+        found[str(name)] = {**found.get(str(name), {}), **entry}
+    return list(found.values())
+
+
+def _set_cookie_header(cookie: dict[str, Any]) -> str:
+    parts = [f"{cookie['name']}={cookie['value']}", f"Path={cookie.get('path') or '/'}"]
+    domain = cookie.get("domain") or ""
+    if domain.startswith("."):  # host-only cookies keep no Domain: the jar binds them to the request host
+        parts.append(f"Domain={domain}")
+    if cookie.get("expiry"):
+        parts.append(f"Expires={formatdate(float(cookie['expiry']), usegmt=True)}")
+    if cookie.get("secure"):
+        parts.append("Secure")
+    if cookie.get("httpOnly"):
+        parts.append("HttpOnly")
+    return "; ".join(parts)
+
+
+class SeleniumMiddleware:
+    """Downloader middleware; put it after CookiesMiddleware (700) so the jar's cookies reach the browser."""
+
+    def __init__(self, crawler, config: Config):
+        self.crawler = crawler
+        self.config = config
+        self.stats = crawler.stats
+        self.debug_dir = Path(config.selenium_debug_dir)
+        # Own threads: WebDriver calls can block up to SELENIUM_TIMEOUT, never on the reactor thread
+        # and never starving the shared default executor. Room for creates and quits beside renders.
+        self._executor = ThreadPoolExecutor(
+            max_workers=2 * config.selenium_max_sessions + 1, thread_name_prefix="selenium"
+        )
+        self.pool = SessionPool(config.selenium_max_sessions, self._create_session, self._destroy_session)
+        self._closed = False
+        atexit.register(self._quit_all_now)  # a forced shutdown (second Ctrl-C) skips spider_closed
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        config = config_from_settings(crawler.settings)
+        middleware = cls(crawler, config)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.close, signal=signals.engine_stopped)
+        where = f"Selenium at {config.selenium_url}" if config.selenium_url else "local chromium + chromedriver"
+        logger.info("selenium: %s, at most %d session(s), timeout %.1fs",
+                    where, config.selenium_max_sessions, config.selenium_timeout)
+        return middleware
+
+    # -- threads -------------------------------------------------------------------------------
+
+    async def _in_thread(self, func: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(func, *args))
+
+    async def _create_session(self, name: str | None) -> BrowserSession:
+        started = time.monotonic()
+        future = asyncio.ensure_future(self._in_thread(create_driver, self.config))
+        try:
+            driver = await asyncio.shield(future)
+        except asyncio.CancelledError:  # the browser still starts in its thread: quit it when it does
+            future.add_done_callback(
+                lambda f: None if f.cancelled() or f.exception() else self._executor.submit(quit_quietly, f.result())
+            )
+            raise
+        session = BrowserSession(driver, name)
+        self.stats.inc_value("selenium/sessions_created")
+        logger.info("selenium: started session %d%s in %.1fs", session.id,
+                    f" ({name!r})" if name else "", time.monotonic() - started)
+        return session
+
+    async def _destroy_session(self, session: BrowserSession) -> None:
+        await self._in_thread(quit_quietly, session.driver)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    @staticmethod
+    def wants(request: Request) -> bool:
+        return isinstance(request, SeleniumRequest) or bool(request.meta.get("selenium"))
+
+    def _page(self, request: Request) -> _Page:
+        meta = request.meta
+        navigate = meta.get("selenium_navigate", True) is not False
+        wait_until = getattr(request, "wait_until", None)
+        wait_time = getattr(request, "wait_time", None) or self.config.selenium_timeout
+        return _Page(
+            url=request.url,
+            navigate=navigate,
+            cookies=_request_cookies(request) if navigate else [],
+            wait_until=wait_until,
+            wait_time=float(wait_time),
+            screenshot=bool(getattr(request, "screenshot", False)),
+            script=getattr(request, "script", None),
+            actions=meta.get("selenium_actions"),
+            copy_cookies=bool(meta.get("selenium_copy_cookies")),
+            poll=self.config.poll_time,
+        )
+
+    async def process_request(self, request: Request):
+        if not self.wants(request):
+            return None
+        if self.pool.closed:
+            raise IgnoreRequest("browser pool closed (crawl shutting down)")
+        self.stats.inc_value("selenium/requests")
+        name = request.meta.get("selenium_session")
+        fresh = bool(request.meta.get("selenium_session_new"))
+        attempts = self.config.retry_count + 1
+        for attempt in range(1, attempts + 1):
+            page = self._page(request)
+            in_use = None  # the session the failure happened in, if it got that far
+            try:
+                async with self.pool.session(name, fresh=fresh and attempt == 1) as session:
+                    in_use = session
+                    try:
+                        rendered = await self._in_thread(_render, session.driver, page)
+                    except asyncio.CancelledError:
+                        session.broken = True  # its thread may still be using the driver
+                        raise
+                    except Exception as exc:
+                        session.broken = is_session_fault(exc, page.stage)
+                        await self._save_debug(session, request, exc, page.stage)
+                        raise
+                    session.pages += 1
+            except PinnedSessionLost as exc:
+                raise SeleniumSessionLost(name, exc) from None
+            except PoolClosed:
+                raise IgnoreRequest("browser pool closed (crawl shutting down)") from None
+            except Exception as exc:
+                if not is_session_fault(exc, page.stage):
+                    raise  # a page-level failure (wait_until not met, an action's error): no retry
+                self.stats.inc_value("selenium/crashes")
+                if name is not None and in_use is not None:
+                    logger.error("selenium: pinned session %r lost on %s (%s: %s)", name, request.url,
+                                 type(exc).__name__, _first_line(exc))
+                    raise SeleniumSessionLost(name, exc) from exc
+                if attempt >= attempts:
+                    logger.error("selenium: giving up on %s after %d attempt(s): %s: %s", request.url,
+                                 attempt, type(exc).__name__, _first_line(exc))
+                    raise
+                self.stats.inc_value("selenium/retries")
+                logger.warning("selenium: session failed on %s during %s (%s: %s); new session, retry %d/%d",
+                               request.url, page.stage, type(exc).__name__, _first_line(exc),
+                               attempt, attempts - 1)
+                await asyncio.sleep(min(0.5 * attempt, 3.0))
+                continue
+            self.stats.inc_value("selenium/page_load_seconds", round(rendered.load_seconds, 3))
+            return self._response(request, rendered)
+        raise AssertionError("unreachable")
+
+    def _response(self, request: Request, rendered: _Rendered) -> HtmlResponse:
+        if rendered.screenshot is not None:
+            request.meta["screenshot"] = rendered.screenshot
+        if request.meta.get("selenium_actions") is not None:
+            request.meta["selenium_result"] = rendered.result
+        headers = {}
+        if rendered.cookies:
+            headers["Set-Cookie"] = [_set_cookie_header(c) for c in rendered.cookies]
+        return HtmlResponse(
+            url=rendered.url,
+            body=rendered.html.encode("utf-8"),
+            encoding="utf-8",
+            headers=headers,
+            request=request,
+            flags=["selenium"],
+        )
+
+    async def _save_debug(self, session: BrowserSession, request: Request, exc: BaseException, stage: str) -> None:
+        spider = getattr(self.crawler.spider, "name", "spider")
+        stem = await self._in_thread(save_failure, session.driver, self.debug_dir, spider, request.url, exc)
+        logger.warning("selenium: page failed during %s: %s: %s; screenshot and source saved as %s.*",
+                       stage, type(exc).__name__, _first_line(exc), stem)
+
+    # -- shutdown ------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Quit every browser session (spider_closed, engine_stopped; SIGINT/SIGTERM lead here)."""
+        if self._closed:
+            return
+        self._closed = True
+        count = len(self.pool.sessions)
+        await self.pool.close()
+        self._executor.shutdown(wait=False)
+        atexit.unregister(self._quit_all_now)
+        logger.info("selenium: quit %d browser session(s)", count)
+
+    def _quit_all_now(self) -> None:
+        for session in self.pool.sessions:
+            quit_quietly(session.driver)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "msg", None) or str(exc)
+    return (text.strip().splitlines() or [""])[0][:300]

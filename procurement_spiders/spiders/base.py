@@ -1,0 +1,169 @@
+"""What every collecting spider shares: typed arguments checked before any request, the coleta
+bookkeeping (arguments, anomalies) the storage pipeline records, and JSON page reading."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from procurement_spiders.config import Config, config_from_settings
+from procurement_spiders.logging import log_context
+from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj, normalize_uasg
+
+FIRST_PCA_YEAR = 2021  # PCAs exist since Lei 14.133/2021 (PNCP rejects dates before 2021-04)
+
+# "No rows", as PNCP answers it: 204, a 200 with a zero-length body, or a 404 with a message.
+NO_ROWS_STATUSES = (204, 404)
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument is missing or malformed; the message names the argument."""
+
+
+class InvalidPortalResponse(ValueError):
+    """The portal answered something that is not the JSON its API documents."""
+
+
+def parse_ano(raw: object) -> int:
+    text = str(raw).strip() if raw is not None else ""
+    if not text:
+        raise SpiderArgumentError("argument ano is required (e.g. -a ano=2025)")
+    if not text.isdigit():
+        raise SpiderArgumentError(f"argument ano={raw!r} is not a year")
+    ano = int(text)
+    last = date.today().year + 1
+    if not FIRST_PCA_YEAR <= ano <= last:
+        raise SpiderArgumentError(f"argument ano={ano} is out of range ({FIRST_PCA_YEAR}..{last}): PCAs start in 2021")
+    return ano
+
+
+def parse_cnpj_argument(raw: object, default: str | None) -> str:
+    if raw in (None, ""):
+        if default is None:
+            raise SpiderArgumentError("argument cnpj is required (-a cnpj=…) when ORGAO_CNPJ is not set")
+        return default
+    try:
+        return normalize_cnpj(str(raw))
+    except InvalidIdentifier as exc:
+        raise SpiderArgumentError(f"argument cnpj: {exc}") from None
+
+
+def parse_uasg_argument(raw: object) -> str | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return normalize_uasg(str(raw))
+    except InvalidIdentifier as exc:
+        raise SpiderArgumentError(f"argument uasg: {exc}") from None
+
+
+def parse_choice(name: str, raw: object, choices: tuple[str, ...], default: str) -> str:
+    if raw in (None, ""):
+        return default
+    value = str(raw).strip().lower()
+    if value not in choices:
+        raise SpiderArgumentError(f"argument {name}={raw!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+def parse_flag(name: str, raw: object) -> bool:
+    if raw in (None, "", "0", "false", "no", "nao", "não"):
+        return False
+    if str(raw).lower() in ("1", "true", "yes", "sim"):
+        return True
+    raise SpiderArgumentError(f"argument {name}={raw!r} must be 0 or 1")
+
+
+class ColetaSpider(scrapy.Spider):
+    """Base of the spiders that produce one coleta.
+
+    Subclasses set `fonte` and implement `parse_arguments(config, raw)`, returning the typed
+    arguments; unknown arguments are an error (a typo must not run a different crawl).
+    """
+
+    fonte: str = ""
+    argument_names: tuple[str, ...] = ()
+
+    ano: int
+    config: Config
+    coleta_argumentos: dict[str, Any]
+
+    @classmethod
+    def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def validate_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(k for k in raw if k not in cls.argument_names and not k.startswith("_"))
+        if unknown:
+            raise SpiderArgumentError(
+                f"unknown argument {unknown[0]!r} for spider {cls.name} "
+                f"(accepted: {', '.join(cls.argument_names)})"
+            )
+        return cls.parse_arguments(config, raw)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any):
+        config = config_from_settings(crawler.settings)
+        typed = cls.validate_arguments(config, kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = config
+        spider.coleta_argumentos = {k: (v if isinstance(v, (int, str, bool)) or v is None else str(v)) for k, v in typed.items()}
+        for key, value in typed.items():
+            setattr(spider, key, value)
+        log_context.update(ano_ref=spider.ano, portal=spider.fonte)
+        return spider
+
+    def portal_urls(self) -> dict[str, str]:
+        return {}
+
+    # -- coleta bookkeeping -------------------------------------------------------------
+
+    def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
+        """Something the coleta must say (never hidden): logged, counted and stored in `dados`."""
+        self.logger.warning("%s: %s", tipo, message)
+        stats = self.crawler.stats
+        anomalias = stats.get_value("coleta/anomalias") or []
+        anomalias.append({"tipo": tipo, "mensagem": message, **details})
+        stats.set_value("coleta/anomalias", anomalias)
+        stats.inc_value(f"coleta/anomalias/{tipo}")
+        if incompleta:
+            stats.set_value("coleta/incompleta", True)
+
+    # -- JSON pages -----------------------------------------------------------------------
+
+    @staticmethod
+    def json_body(response: Response) -> Any | None:
+        """The decoded body, None for "no rows"; numbers as Decimal, never float."""
+        if response.status in NO_ROWS_STATUSES or not response.body.strip():
+            return None
+        try:
+            return json.loads(response.text, parse_float=Decimal)
+        except (ValueError, AttributeError) as exc:
+            kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no content type"
+            raise InvalidPortalResponse(
+                f"{response.url} answered HTTP {response.status} with {kind}, not JSON ({exc})"
+            ) from None
+
+    @classmethod
+    def json_rows(cls, response: Response, envelope_key: str | None = None) -> list[dict[str, Any]]:
+        body = cls.json_body(response)
+        if body is None:
+            return []
+        rows = body.get(envelope_key) if envelope_key and isinstance(body, dict) else body
+        if rows is None:
+            return []
+        if not isinstance(rows, list):
+            raise InvalidPortalResponse(f"{response.url} answered a {type(rows).__name__}, not a list of rows")
+        return rows
+
+
+def count(iterable: Iterable[Any]) -> int:
+    return sum(1 for _ in iterable)

@@ -1,0 +1,92 @@
+"""The `coletas` record and the COPY writer of `demandas`: plain SQL, no Scrapy here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+import psycopg
+import simplejson
+from psycopg.types.json import Jsonb
+
+from procurement_spiders.items import DEMANDA_COLUMNS
+
+_COPY_SQL = f"COPY demandas (coleta_id, {', '.join(DEMANDA_COLUMNS)}) FROM STDIN"
+
+
+def dumps_json(value: Any) -> str:
+    """JSON with exact decimals (36900.00 stays 36900.00) and ISO dates."""
+    return simplejson.dumps(value, use_decimal=True, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def jsonb(value: Any) -> Jsonb | None:
+    return None if value is None else Jsonb(value, dumps=dumps_json)
+
+
+def open_coleta(
+    conn: psycopg.Connection,
+    *,
+    fonte: str,
+    ano_referencia: int,
+    spider: str,
+    job_id: str | None,
+    orgao_cnpj: str | None,
+    dados: dict[str, Any],
+) -> int:
+    with conn.transaction():
+        row = conn.execute(
+            """INSERT INTO coletas (fonte, ano_referencia, spider, job_id, orgao_cnpj, dados, status)
+               VALUES (%s, %s, %s, %s, %s, %s, 'running') RETURNING id""",
+            (fonte, ano_referencia, spider, job_id, orgao_cnpj, jsonb(dados)),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def finish_coleta(conn: psycopg.Connection, coleta_id: int, *, status: str, dados: dict[str, Any]) -> None:
+    """Close the coleta; `dados` is merged over what was recorded when it opened."""
+    with conn.transaction():
+        conn.execute(
+            "UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
+            (status, jsonb(dados), coleta_id),
+        )
+
+
+def copy_demandas(conn: psycopg.Connection, coleta_id: int, rows: Iterable[Sequence[Any]]) -> int:
+    """Write rows (in DEMANDA_COLUMNS order) with one COPY, in one transaction."""
+    count = 0
+    with conn.transaction(), conn.cursor() as cur, cur.copy(_COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row((coleta_id, *row))
+            count += 1
+    return count
+
+
+def demanda_row(item) -> tuple[Any, ...]:
+    """A validated Demanda as a COPY row."""
+    return (
+        item.chave,
+        item.dfd,
+        item.contratacao,
+        item.descricao,
+        item.valor if isinstance(item.valor, Decimal) or item.valor is None else Decimal(item.valor),
+        item.data_inicio,
+        item.data_fim,
+        item.data_desejada,
+        item.data_conclusao,
+        item.status,
+        item.categoria,
+        item.requisitante,
+        item.uasg,
+        item.orgao_cnpj,
+        jsonb(item.detalhes),
+    )
