@@ -86,7 +86,11 @@ CLASSES: tuple[tuple, ...] = (
     )),
 )
 
-GRUPO_VERBOS = ("AQUISIÇÃO DE", "CONTRATAÇÃO DE", "REGISTRO DE PREÇOS PARA", "FORNECIMENTO DE")
+# Opening words of a contratação name, per classificacaoCatalogoId (1 material, 2 serviço).
+GRUPO_VERBOS: dict[int, tuple[str, ...]] = {
+    1: ("AQUISIÇÃO DE", "REGISTRO DE PREÇOS PARA AQUISIÇÃO DE", "FORNECIMENTO DE"),
+    2: ("CONTRATAÇÃO DE", "PRESTAÇÃO DE", "CONTRATAÇÃO EMERGENCIAL DE"),
+}
 
 REQUISITANTES = ("SEÇÃO DE MATERIAL", "DIVISÃO DE ADMINISTRAÇÃO", "SEÇÃO DE SAÚDE", "SETOR DE TECNOLOGIA DA INFORMAÇÃO",
                  "DIVISÃO DE INFRAESTRUTURA")

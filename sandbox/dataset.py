@@ -278,7 +278,7 @@ def build_estrutura(plano: Plano) -> Estrutura:
         remaining -= size
         classe = _classe_index(rng)
         cls = catalog.CLASSES[classe]
-        verbo = rng.choice(catalog.GRUPO_VERBOS)
+        verbo = rng.choice(catalog.GRUPO_VERBOS[cls[0]])
         nome = f"{verbo} {cls[4]} PARA O {plano.sigla}."
         inicio = datetime(ano - 1, 9, 1) + timedelta(seconds=rng.randrange(300 * 86400))
         fim = inicio + timedelta(days=rng.randint(30, 240))
