@@ -38,6 +38,8 @@ RATE_LIMIT_BASE_DELAY = 2.0
 
 DOWNLOADER_MIDDLEWARES = {
     "procurement_spiders.middlewares.rate_limit.RateLimitMiddleware": 545,
+    # After CookiesMiddleware (700): the jar's cookies reach the browser; browser pages skip the downloader.
+    "procurement_spiders.middlewares.selenium.SeleniumMiddleware": 800,
 }
 
 SPIDER_MIDDLEWARES = {}

@@ -12,6 +12,9 @@ meaning) and any request with `meta["selenium"] = True`. Meta API:
 - `selenium_copy_cookies = True`: the browser's cookies for the page go to Scrapy's cookie jar
   (as `Set-Cookie` headers read by CookiesMiddleware, so `meta["cookiejar"]` is honoured).
 
+Stats: selenium/requests, retries, crashes (dead browsers), timeouts (hung pages), sessions_created,
+page_load_seconds (total time in `driver.get`).
+
 Request cookies (the `Cookie` header CookiesMiddleware built, plus `request.cookies`) are set
 through CDP for the request URL before the page loads. Responses: final URL, UTF-8 body, status 200
 (WebDriver exposes no status or headers), `flags=["selenium"]`. Unlike scrapy-selenium4 the driver
@@ -35,7 +38,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy_selenium4 import SeleniumRequest
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -290,7 +293,8 @@ class SeleniumMiddleware:
             except Exception as exc:
                 if not is_session_fault(exc, page.stage):
                     raise  # a page-level failure (wait_until not met, an action's error): no retry
-                self.stats.inc_value("selenium/crashes")
+                kind = "timeouts" if isinstance(exc, TimeoutException) else "crashes"
+                self.stats.inc_value(f"selenium/{kind}")
                 if name is not None and in_use is not None:
                     logger.error("selenium: pinned session %r lost on %s (%s: %s)", name, request.url,
                                  type(exc).__name__, _first_line(exc))
@@ -305,7 +309,8 @@ class SeleniumMiddleware:
                                attempt, attempts - 1)
                 await asyncio.sleep(min(0.5 * attempt, 3.0))
                 continue
-            self.stats.inc_value("selenium/page_load_seconds", round(rendered.load_seconds, 3))
+            total = self.stats.get_value("selenium/page_load_seconds", 0.0) + rendered.load_seconds
+            self.stats.set_value("selenium/page_load_seconds", round(total, 3))
             return self._response(request, rendered)
         raise AssertionError("unreachable")
 
