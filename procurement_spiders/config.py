@@ -64,6 +64,7 @@ class Config:
     scrapyd_url: str = "http://127.0.0.1:6800"
     scrapyd_username: str | None = None
     scrapyd_password: str | None = None
+    progress_interval: float = 60.0  # seconds between progress lines of a crawl; 0 disables them
 
     def public_dict(self) -> dict[str, object]:
         """The configuration without secrets, safe for logs and coleta records."""
@@ -238,6 +239,7 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         scrapyd_url=r.url("SCRAPYD_URL", Config.scrapyd_url) or Config.scrapyd_url,
         scrapyd_username=r.str("SCRAPYD_USERNAME", None),
         scrapyd_password=r.str("SCRAPYD_PASSWORD", None),
+        progress_interval=r.number("PROGRESS_INTERVAL", Config.progress_interval),
     )
 
 
