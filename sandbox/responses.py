@@ -65,7 +65,7 @@ def type_mismatch(request: web.Request, value: str, java_type: str) -> web.Respo
                                 f"'java.lang.{java_type}'; For input string: \"{value}\"")
 
 
-NO_ROWS_MARK = "sandbox_no_rows"
+NO_ROWS_MARK = web.ResponseKey("sandbox_no_rows", bool)
 
 
 def no_rows(request: web.Request, mode: str) -> web.Response:
