@@ -2,6 +2,22 @@
 
 Tests and the e2e harness steer the replicas through here: which faults are active, which data
 set is served, what was requested, and what a correct crawl must have stored (the truth).
+
+    GET    /__sandbox__/health      -> {"status": "ok"}
+    GET    /__sandbox__/faults      -> the active fault set (every key, "off" values included)
+    POST   /__sandbox__/faults      JSON replaces the set (missing keys = off), resets counters and stats
+    DELETE /__sandbox__/faults      all off, counters and stats reset
+        latency_ms int, slow_every int + slow_ms int, http429_every int, http5xx_every int
+        (500, 502, 503, 504 in turn), no_rows "204"|"empty200"|"404", page_boundary bool,
+        count_mismatch int, dadosabertos_down bool, concurrency_limit int (429 when that many
+        API requests are already in flight). "Every Nth" counts API requests only; when one
+        request is due both a 429 and a 5xx, the 429 wins. Latency applies to faulted replies too.
+    GET    /__sandbox__/dataset     -> summary (itens, seed, main_cnpj, anos, plans per órgão/ano)
+    POST   /__sandbox__/dataset     {"itens": N, "seed": S}; missing keys fall back to the CLI options
+    GET    /__sandbox__/requests    -> {"total", "by_route", "max_in_flight", "faults_served"}
+    GET    /__sandbox__/truth/pncp-demandas?ano=…[&cnpj=…][&uasg=…][&enriquecimento=true|false]
+
+API requests are those under /api/ (PNCP) and /modulo-pgc/ (Dados Abertos).
 """
 
 from __future__ import annotations
