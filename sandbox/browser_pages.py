@@ -43,10 +43,12 @@ async def never(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
     await response.prepare(request)
     await response.write(b"<!DOCTYPE html><html><head><title>never</title></head><body><p>loading")
-    try:
-        await asyncio.sleep(3600)  # the browser's page load never completes
-    except asyncio.CancelledError:
-        pass
+    # The page load never completes; stop once the browser hangs up (so the server can shut down).
+    for _ in range(1200):
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            break
+        await asyncio.sleep(0.5)
     return response
 
 
@@ -95,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     app = web.Application()
     setup(app)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None, shutdown_timeout=2.0)
 
 
 if __name__ == "__main__":

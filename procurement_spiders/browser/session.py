@@ -33,6 +33,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--disable-default-apps",
     "--no-first-run",
     "--no-default-browser-check",
+    "--disable-crash-reporter",  # no crashpad handler processes outliving the browser
+    "--disable-breakpad",
     "--window-size=1366,900",
 )
 # Headroom of the HTTP client over the browser's own limits, so the browser reports the timeout.

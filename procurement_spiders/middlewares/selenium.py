@@ -276,6 +276,7 @@ class SeleniumMiddleware:
             try:
                 async with self.pool.session(name, fresh=fresh and attempt == 1) as session:
                     in_use = session
+                    self._drop_if_stopping()  # it may have waited for a session while the crawl was stopped
                     try:
                         rendered = await self._in_thread(_render, session.driver, page)
                     except asyncio.CancelledError:
@@ -313,6 +314,14 @@ class SeleniumMiddleware:
             self.stats.set_value("selenium/page_load_seconds", round(total, 3))
             return self._response(request, rendered)
         raise AssertionError("unreachable")
+
+    def _drop_if_stopping(self) -> None:
+        """A cancelled crawl (SIGINT, SIGTERM, scrapyd cancel, CloseSpider) starts no new page."""
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None)
+        if engine is not None and (not engine.running or getattr(slot, "closing", None) is not None):
+            self.stats.inc_value("selenium/dropped_on_shutdown")
+            raise IgnoreRequest("crawl stopping: browser page not started")
 
     def _response(self, request: Request, rendered: _Rendered) -> HtmlResponse:
         if rendered.screenshot is not None:
