@@ -14,6 +14,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sandbox.pncp",
     "sandbox.dadosabertos",
     "sandbox.browser_pages",
+    "sandbox.pgc",
 )
 
 

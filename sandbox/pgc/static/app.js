@@ -210,7 +210,7 @@
     };
     main.appendChild(h('div', { 'class': 'cabecalho' }, [
       h('h1', { text: 'Documentos de Formalização da Demanda' }),
-      h('button', { type: 'button', 'class': 'br-button secondary', onclick: function () { state.view = 'formacao'; render(); } }, [h('span', { text: 'Formação do PCA' })])
+      h('button', { type: 'button', 'class': 'br-button secondary', onclick: function () { state.view = 'formacao'; state.pca = null; render(); } }, [h('span', { text: 'Formação do PCA' })])
     ]));
     main.appendChild(h('div', { id: 'mensagens' }));
     main.appendChild(h('div', { 'class': 'filtros' }, [
@@ -352,7 +352,7 @@
     state.abas = null;
     main.appendChild(h('div', { 'class': 'cabecalho' }, [
       h('h1', { text: 'Formação do PCA' }),
-      h('button', { type: 'button', 'class': 'br-button secondary', onclick: function () { state.view = 'dfds'; render(); } }, [h('span', { text: 'Documentos de Formalização da Demanda' })])
+      h('button', { type: 'button', 'class': 'br-button secondary', onclick: function () { state.view = 'dfds'; state.pca = null; state.dados = null; render(); } }, [h('span', { text: 'Documentos de Formalização da Demanda' })])
     ]));
     main.appendChild(h('div', { id: 'mensagens' }));
     main.appendChild(h('div', { 'class': 'filtros' }, [dropdown(function (ano) { state.pca = ano; state.abaAtiva = 'reprovadas'; carregarTotais(); })]));
