@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import psycopg
@@ -36,23 +37,26 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def default_migrations_dir() -> Path:
-    """The repository's `migrations/`, or the copy packaged inside the egg for scrapyd."""
+def default_migrations_dir() -> Path | Traversable:
+    """The repository's `migrations/`, or the copy packaged inside the egg for scrapyd.
+
+    An egg is imported from its zip file, so the packaged copy is a Traversable (zipfile.Path),
+    not a filesystem path: it is read through importlib.resources, never through `open()`.
+    """
     repo_dir = Path(__file__).resolve().parents[2] / "migrations"
     if repo_dir.is_dir():
         return repo_dir
-    packaged = resources.files("procurement_spiders") / "migrations"
-    return Path(str(packaged))
+    return resources.files("procurement_spiders") / "migrations"
 
 
-def load_migrations(directory: Path | None = None) -> list[Migration]:
+def load_migrations(directory: Path | Traversable | None = None) -> list[Migration]:
     directory = directory or default_migrations_dir()
     if not directory.is_dir():
         raise MigrationError(f"migrations folder {directory} not found")
     found: list[Migration] = []
     numbers: set[str] = set()
-    for path in sorted(directory.iterdir()):
-        if path.suffix != ".sql":
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".sql"):
             continue
         match = _NAME.match(path.name)
         if not match:
