@@ -37,6 +37,7 @@ from typing import Any, Callable
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_selenium4 import SeleniumRequest
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -203,6 +204,8 @@ class SeleniumMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not is_asyncio_reactor_installed():  # the pool's locks and the executor need the asyncio loop
+            raise RuntimeError("SeleniumMiddleware needs TWISTED_REACTOR = AsyncioSelectorReactor (Scrapy's default)")
         config = config_from_settings(crawler.settings)
         middleware = cls(crawler, config)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
