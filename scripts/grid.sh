@@ -4,7 +4,7 @@
 #   scripts/grid.sh start|stop|status|restart
 #
 # Environment (all optional):
-#   GRID_HOST (127.0.0.1)  GRID_PORT (4444)  GRID_MAX_SESSIONS (2)  GRID_SESSION_TIMEOUT (120 s)
+#   GRID_HOST (127.0.0.1)  GRID_PORT (4444)  GRID_MAX_SESSIONS (2)  GRID_SESSION_TIMEOUT (300 s: idle sessions of a killed crawler are reaped)
 #   GRID_DIR (.data/grid when GRID_PORT is 4444, else .data/grid-<port>)  GRID_JAR (.tools/selenium-server-4.48.0.jar)
 #   GRID_START_TIMEOUT (60 s)
 # `start` is idempotent: a Grid already answering ready on that port is reused. It waits until
@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOST="${GRID_HOST:-127.0.0.1}"
 PORT="${GRID_PORT:-4444}"
 MAX_SESSIONS="${GRID_MAX_SESSIONS:-2}"
-SESSION_TIMEOUT="${GRID_SESSION_TIMEOUT:-120}"
+SESSION_TIMEOUT="${GRID_SESSION_TIMEOUT:-300}"
 START_TIMEOUT="${GRID_START_TIMEOUT:-60}"
 JAR="${GRID_JAR:-$ROOT/.tools/selenium-server-4.48.0.jar}"
 if [[ -z "${GRID_DIR:-}" ]]; then
