@@ -71,6 +71,7 @@ PAGINATOR_NEXT = PAGINATOR + "//button[contains(@class,'p-paginator-next')]"
 PAGINATOR_REPORT = PAGINATOR + "//span[contains(@class,'p-paginator-current')]"
 # Columns (1-based, as the macro read them: data(r, 4)=DFD, 6=Requisitante, 7=Descrição, 8=Valor, 9=Situação)
 COL_DFD, COL_REQUISITANTE, COL_DESCRICAO, COL_VALOR, COL_SITUACAO = 4, 6, 7, 8, 9
+COL_UASG = 3  # not read by the macro; used only when its header says "UASG"
 REQUIRED_HEADERS = ("DFD", "Requisitante", "Valor")
 ROW_DETAIL_BUTTON = ".//button[@title='Visualizar DFD' or @aria-label='Visualizar DFD']"
 # DFD detail modal
@@ -492,6 +493,7 @@ def read_page(driver: WebDriver, waits: Waits) -> ListPage:
             "descricao": cells[COL_DESCRICAO - 1],
             "valor": cells[COL_VALOR - 1],
             "situacao": cells[COL_SITUACAO - 1],
+            "uasg": cells[COL_UASG - 1] if headers[COL_UASG - 1] == "UASG" else None,
         })
     return ListPage(page=page, pages=pages, total=total, first=first, last=last, rows=rows)
 
@@ -705,33 +707,32 @@ class PgcActions:
                          self.waits, navigate=False)
         open_pgc(driver, self.waits)
 
-    def login_and_list_page(self, ano: int, page: int) -> Callable[[WebDriver], dict]:
-        """After navigating to `start_url`: log in, open PGC, the UASG tab and PCA, then page `page`."""
+    def _page_result(self, driver: WebDriver, page: int, detail_skip: set[str] | None) -> dict:
+        read, rereads = read_list_page(driver, page, self.waits)
+        result = {"ok": True, "page": read.as_dict(), "rereads": rereads}
+        if detail_skip is not None:
+            result["details"] = {
+                row["dfd"]: open_dfd_detail(driver, row["dfd"], self.waits)
+                for row in read.rows if row["dfd"] not in detail_skip
+            }
+        return result
+
+    def login_and_list_page(self, ano: int, page: int, detail_skip: set[str] | None = None) -> Callable[[WebDriver], dict]:
+        """After navigating to `start_url`: log in, open PGC, the UASG tab and PCA, then page `page`
+        (and, with `detail_skip`, the detail of each row whose DFD is not in it)."""
 
         def login_and_list_page(driver: WebDriver) -> dict:
             self.login(driver)
             open_dfd_list(driver, ano, self.waits)
-            read, rereads = read_list_page(driver, page, self.waits)
-            return {"ok": True, "page": read.as_dict(), "rereads": rereads}
+            return self._page_result(driver, page, detail_skip)
 
         return self._guard(login_and_list_page)
 
-    def list_page(self, page: int) -> Callable[[WebDriver], dict]:
+    def list_page(self, page: int, detail_skip: set[str] | None = None) -> Callable[[WebDriver], dict]:
         def list_page(driver: WebDriver) -> dict:
-            read, rereads = read_list_page(driver, page, self.waits)
-            return {"ok": True, "page": read.as_dict(), "rereads": rereads}
+            return self._page_result(driver, page, detail_skip)
 
         return self._guard(list_page)
-
-    def details(self, page: int, dfds: list[str]) -> Callable[[WebDriver], dict]:
-        def details(driver: WebDriver) -> dict:
-            goto_page(driver, page, self.waits)
-            out = {}
-            for dfd in dfds:
-                out[dfd] = open_dfd_detail(driver, dfd, self.waits)
-            return {"ok": True, "details": out}
-
-        return self._guard(details)
 
     def login_and_formacao(self, ano: int) -> Callable[[WebDriver], dict]:
         def login_and_formacao(driver: WebDriver) -> dict:

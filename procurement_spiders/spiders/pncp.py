@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_dfd
+from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
@@ -108,7 +109,7 @@ class Plan:
     lost_pages: int = 0
 
 
-class PncpSpider(ColetaSpider):
+class PncpSpider(PgcFormacaoMixin, ColetaSpider):
     name = "pncp"
     fonte = "PNCP"
     argument_names = ("ano", "cnpj", "uasg", "fonte")
@@ -118,12 +119,15 @@ class PncpSpider(ColetaSpider):
 
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
-        return {
+        typed = {
             "ano": parse_ano(raw.get("ano")),
             "cnpj": parse_cnpj_argument(raw.get("cnpj"), config.orgao_cnpj),
             "uasg": parse_uasg_argument(raw.get("uasg")),
             "fonte_dados": parse_choice("fonte", raw.get("fonte"), FONTES, "portal"),
         }
+        if typed["fonte_dados"] == "pgc":
+            cls.check_pgc_login_config(config)
+        return typed
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.pop("fonte", None)  # the spider's `fonte` is the coleta's ('PNCP'); the argument is fonte_dados
@@ -144,8 +148,11 @@ class PncpSpider(ColetaSpider):
         return self.settings.getint("PNCP_PAGE_SIZE", 500)
 
     async def start(self):
-        if self.fonte_dados == "pgc":
-            raise NotImplementedError("fonte=pgc is provided by the PGC integration")
+        if self.fonte_dados == "pgc":  # Formação do PCA in PGC, through the browser (pgc_formacao.py)
+            self.pgc_init()
+            for request in self.pgc_formacao_start():
+                yield request
+            return
         self.logger.info(
             "collecting PCA %s of órgão %s%s from %s",
             self.ano, self.cnpj, f" (UASG {self.uasg})" if self.uasg else "", self.config.pncp_base_url,

@@ -1,0 +1,154 @@
+"""What the PGC crawls share: one pinned browser session, the login (auto or attended), fatal login
+errors that end the run at once, and logging in again when the session expires.
+
+Used by the `pgc` spider (DFD list) and by `pncp -a fonte=pgc` (Formação do PCA) through
+`PgcFormacaoMixin`. All browser work goes through the browser layer (`meta["selenium"]`), with
+the page-object callables of `procurement_spiders.pages.pgc`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from twisted.python.failure import Failure
+
+from procurement_spiders.middlewares.selenium import SeleniumSessionLost
+from procurement_spiders.pages.pgc import Credentials, PgcActions, PgcError, Waits
+
+SESSION_NAME = "pgc"
+MAX_RELOGINS = 5  # session expiries/losses tolerated in one run (each one is a new login)
+LOGIN_MESSAGES = {
+    "wrong_credentials": "PGC refused the CPF/senha (wrong credentials); check PGC_CPF/PGC_SENHA. "
+                         "Not retrying: repeated attempts block the account.",
+    "password_expired": "the PGC password has EXPIRED (SIASG passwords expire every 30 days); "
+                        "change it in SIASG and update PGC_SENHA.",
+    "password_revoked": "the PGC password was REVOKED; ask the órgão's cadastrador.",
+    "account_blocked": "the PGC account is BLOCKED after too many attempts; ask the órgão's cadastrador.",
+    "captcha_failed": "the gov.br human check failed; log in again by hand (attended mode).",
+    "login_timeout": "nobody finished the attended login within PGC_LOGIN_TIMEOUT.",
+}
+
+
+class PgcBrowserMixin:
+    """Mixed into a `ColetaSpider`; call `pgc_init()` once `self.config` exists."""
+
+    pgc_actions: PgcActions
+    pgc_relogins: int
+    _pgc_attended_announced: bool
+
+    def pgc_init(self) -> None:
+        config = self.config
+        self.pgc_relogins = 0
+        self._pgc_attended_announced = False
+        self.pgc_actions = PgcActions(
+            comprasnet_base_url=config.comprasnet_base_url,
+            pgc_base_url=config.pgc_base_url,
+            waits=Waits.from_config(config),
+            login_mode=config.pgc_login_mode,
+            credentials=Credentials(config.pgc_cpf, config.pgc_senha),
+            login_timeout=config.pgc_login_timeout,
+            on_attended_wait=self._pgc_announce_attended,
+        )
+
+    @staticmethod
+    def check_pgc_login_config(config) -> None:
+        """Auto mode needs PGC_CPF and PGC_SENHA (from the environment only)."""
+        from procurement_spiders.spiders.base import SpiderArgumentError
+
+        if config.pgc_login_mode == "auto" and not (config.pgc_cpf and config.pgc_senha):
+            raise SpiderArgumentError(
+                "PGC_LOGIN_MODE=auto needs PGC_CPF and PGC_SENHA in the environment "
+                "(or use PGC_LOGIN_MODE=attended to log in by hand)"
+            )
+
+    # -- attended login ---------------------------------------------------------------------
+    def novnc_url(self) -> str:
+        explicit = self.settings.get("PGC_NOVNC_URL") or os.environ.get("PGC_NOVNC_URL")
+        if explicit:
+            return str(explicit)
+        host = urlsplit(self.config.selenium_url).hostname if self.config.selenium_url else None
+        return f"http://{host or '127.0.0.1'}:7900/?autoconnect=1&resize=scale"
+
+    def _pgc_announce_attended(self) -> None:
+        # Runs in the browser worker thread right before the wait: logging is thread-safe.
+        if not self._pgc_attended_announced:
+            self._pgc_attended_announced = True
+            self.logger.warning(
+                "PGC attended login: open %s and log in to Compras.gov.br in the browser shown there "
+                "(waiting up to %.0fs)", self.novnc_url(), self.config.pgc_login_timeout)
+        else:
+            self.logger.warning("PGC attended login needed again (session expired): use the same noVNC page")
+
+    # -- requests -----------------------------------------------------------------------------
+    def pgc_request(self, actions: Callable, callback: Callable, *, navigate: bool, label: str,
+                    new_session: bool = False, cb_kwargs: dict[str, Any] | None = None) -> scrapy.Request:
+        """A step in the pinned browser session. `navigate=True` (a login) opens the login URL first;
+        otherwise the URL is only a label and the step continues on the current page."""
+        url = self.pgc_actions.start_url if navigate else f"{self.config.pgc_base_url}/#pgc/{label}"
+        meta = {
+            "selenium": True,
+            "selenium_session": SESSION_NAME,
+            "selenium_actions": actions,
+            "selenium_navigate": navigate,
+            "pgc_label": label,
+        }
+        if new_session:
+            meta["selenium_session_new"] = True
+        return scrapy.Request(url, callback=callback, errback=self.pgc_failed, meta=meta, dont_filter=True,
+                              cb_kwargs=cb_kwargs or {})
+
+    def pgc_result(self, response) -> dict | None:
+        """The step's result; None when the session expired (the caller logs in again and resumes).
+        A login failure ends the run at once."""
+        result = response.meta.get("selenium_result") or {}
+        if result.get("ok"):
+            return result
+        if result.get("erro") == "login":
+            self.pgc_login_failed(result.get("motivo") or "wrong_credentials", result.get("mensagem") or "")
+        if result.get("erro") == "sessao_expirada":
+            self.crawler.stats.inc_value("pgc/session_expired")
+            return None
+        raise CloseSpider("pgc_unexpected_result")
+
+    def pgc_login_failed(self, motivo: str, portal_message: str) -> None:
+        reason = f"pgc_login_{motivo}"
+        self.crawler.stats.set_value("pgc/login_failure", motivo)
+        self.logger.error("PGC login failed: %s Portal said: %r. Ending the run (reason %s).",
+                          LOGIN_MESSAGES.get(motivo, motivo), portal_message, reason)
+        raise CloseSpider(reason)
+
+    def pgc_relogin_allowed(self, why: str) -> None:
+        self.pgc_relogins += 1
+        self.crawler.stats.inc_value("pgc/relogins")
+        if self.pgc_relogins > MAX_RELOGINS:
+            self.logger.error("PGC: %s again after %d new logins; giving up", why, MAX_RELOGINS)
+            raise CloseSpider("pgc_session_lost")
+        self.logger.warning("PGC: %s; logging in again and resuming (%d/%d)", why, self.pgc_relogins, MAX_RELOGINS)
+
+    def pgc_failed(self, failure: Failure):
+        """Errback of every PGC step: a lost browser session or a page that did not behave means
+        a fresh login that resumes at the same step (bounded by MAX_RELOGINS)."""
+        request = failure.request
+        label = request.meta.get("pgc_label", "?")
+        if failure.check(CloseSpider):
+            raise failure.value
+        if failure.check(SeleniumSessionLost):
+            why = f"the browser session was lost at step {label}"
+            new_session = True
+        elif failure.check(PgcError):
+            why = f"the page misbehaved at step {label} ({type(failure.value).__name__}: {failure.value})"
+            new_session = False
+        else:
+            why = f"step {label} failed ({failure.type.__name__}: {str(failure.value)[:200]})"
+            new_session = True
+        self.crawler.stats.inc_value(f"pgc/step_failures/{failure.type.__name__}")
+        self.pgc_relogin_allowed(why)
+        yield from self.pgc_resume(request, new_session=new_session)
+
+    def pgc_resume(self, failed_request: scrapy.Request, *, new_session: bool):
+        """Log in again and continue from the step of `failed_request` (implemented by each crawl)."""
+        raise NotImplementedError
