@@ -15,10 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,10 +169,16 @@ class Scrapyd:
 
     def get(self, path: str, auth=True, **params) -> tuple[int, dict | str]:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
-        return http("GET", f"{self.url}/{path}{query}", auth=self.auth if auth else None)
+        return http("GET", f"{self.url}/{path}{query}", auth=self._auth(auth))
 
     def post(self, path: str, data: dict, auth=True) -> tuple[int, dict | str]:
-        return http("POST", f"{self.url}/{path}", data=data, auth=self.auth if auth else None)
+        return http("POST", f"{self.url}/{path}", data=data, auth=self._auth(auth))
+
+    def _auth(self, auth) -> tuple[str, str] | None:
+        """True: the right credentials; False: none; a (user, password) tuple: those."""
+        if isinstance(auth, tuple):
+            return auth
+        return self.auth if auth else None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -198,3 +206,38 @@ def build_egg(dest: Path) -> Path:
     subprocess.run([PYTHON, "setup.py", "-q", "bdist_egg", "-d", str(out)], cwd=src, check=True,
                    capture_output=True, timeout=120)
     return next(out.glob("*.egg"))
+
+
+def grid_status(ready: bool, busy: bool = False) -> dict:
+    slot = {"stereotype": {"browserName": "chrome"}, "session": {"sessionId": "x"} if busy else None}
+    return {"value": {"ready": ready and not busy, "message": "Selenium Grid ready." if ready and not busy
+                      else "Selenium Grid not ready.",
+                      "nodes": [{"availability": "UP" if ready else "DOWN", "maxSessions": 1, "slots": [slot]}]}}
+
+
+class FakeGrid:
+    """Answers GET /status like Selenium Grid 4 (reference browser-and-storage.md §4.2)."""
+
+    def __init__(self):
+        self.body = grid_status(True)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                data = json.dumps(outer.body).encode()
+                self.send_response(200 if self.path == "/status" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

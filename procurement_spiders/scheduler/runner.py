@@ -156,13 +156,14 @@ class Runner:
             if entry.paused:
                 logger.info("schedule %s: paused", entry.name, extra={"schedule": entry.name, "paused": True})
                 continue
-            job = self.scheduler.add_job(self._fire, schedule.trigger(entry), args=[entry], id=entry.name,
-                                         name=entry.name, replace_existing=True)
-            next_run = getattr(job, "next_run_time", None)
-            logger.info("schedule %s: %s %s every %r (%s), next %s", entry.name, schedule.project, entry.spider,
-                        entry.cron, schedule.timezone.key, next_run,
+            trigger = schedule.trigger(entry)
+            self.scheduler.add_job(self._fire, trigger, args=[entry], id=entry.name, name=entry.name,
+                                   replace_existing=True)
+            next_run = trigger.get_next_fire_time(None, datetime.now(schedule.timezone))
+            logger.info("schedule %s: %s %s at cron %r (%s), next %s", entry.name, schedule.project, entry.spider,
+                        entry.cron, schedule.timezone.key, next_run.isoformat() if next_run else None,
                         extra={"schedule": entry.name, "spider": entry.spider, "cron": entry.cron,
-                               "next_run": str(next_run) if next_run else None})
+                               "next_run": next_run.isoformat() if next_run else None})
         return True
 
     def _changed(self) -> bool:

@@ -5,49 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from procurement_spiders.config import Config
 from procurement_spiders.health import check_health, unhealthy_parts
-from tests.ops_support import PYTHON, ROOT, PgCluster, free_port
-
-
-def grid_status(ready: bool, busy: bool = False) -> dict:
-    slot = {"stereotype": {"browserName": "chrome"}, "session": {"sessionId": "x"} if busy else None}
-    return {"value": {"ready": ready and not busy, "message": "Selenium Grid ready." if ready and not busy
-                      else "Selenium Grid not ready.",
-                      "nodes": [{"availability": "UP" if ready else "DOWN", "maxSessions": 1, "slots": [slot]}]}}
-
-
-class FakeGrid:
-    """Answers GET /status like Selenium Grid 4 (reference browser-and-storage.md §4.2)."""
-
-    def __init__(self):
-        self.body = grid_status(True)
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                data = json.dumps(outer.body).encode()
-                self.send_response(200 if self.path == "/status" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.ops_support import PYTHON, ROOT, FakeGrid, PgCluster, free_port, grid_status
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,75 @@
+"""scrapyd's GET /health.json on a real scrapyd with the deployed egg, a throwaway PostgreSQL and a Grid-like /status."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+import requests
+
+from tests.ops_support import FakeGrid, PgCluster, Scrapyd, build_egg, grid_status, wait_for
+
+PROJECT = "procurement_spiders"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    base = tmp_path_factory.mktemp("scrapyd-health")
+    pg = PgCluster().init()
+    pg.start()
+    grid = FakeGrid()
+    sd = Scrapyd(base, username="monitor", password=secrets.token_urlsafe(16),
+                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url})
+    try:
+        sd.start()
+        yield sd, pg, grid, base
+    finally:
+        sd.stop()
+        grid.close()
+        pg.remove()
+
+
+def health(sd: Scrapyd) -> tuple[int, dict]:
+    time.sleep(2.1)  # past the add-on's 2-second cache
+    return sd.get("health.json", auth=False)
+
+
+def test_health_json(stack):
+    sd, pg, grid, base = stack
+
+    # Before any deploy the project cannot answer: unhealthy, and the reason says so.
+    code, body = health(sd)
+    assert code == 503 and body["down"] == ["project"]
+
+    egg = build_egg(base / "egg")
+    with open(egg, "rb") as fh:
+        answer = requests.post(f"{sd.url}/addversion.json", auth=sd.auth, timeout=60,
+                               data={"project": PROJECT, "version": "1"}, files={"egg": fh}).json()
+    assert answer["status"] == "ok", answer
+
+    code, body = health(sd)
+    assert code == 200, body
+    assert body["status"] == "ok" and body["database"] == "connected" and body["selenium"] == "connected"
+    assert set(body) == {"status", "database", "selenium", "timestamp"}
+
+    # The rest of the API stays behind basic auth; /health.json does not need it.
+    assert sd.get("listjobs.json", auth=False, project=PROJECT)[0] == 401
+    assert sd.get("health.json", auth=True)[0] == 200
+
+    pg.stop()
+    try:
+        code, body = health(sd)
+        assert code == 503, body
+        assert body["status"] == "error" and body["down"] == ["database"]
+        assert body["database"].startswith("error:") and body["selenium"] == "connected"
+    finally:
+        pg.start()
+    code, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(health(sd)), 30, what="health back to 200")
+    assert body["status"] == "ok"
+
+    grid.body = grid_status(False)
+    code, body = health(sd)
+    assert code == 503 and body["down"] == ["selenium"] and body["database"] == "connected"
+    grid.body = grid_status(True)
+    assert health(sd)[0] == 200
