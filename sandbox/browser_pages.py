@@ -6,6 +6,7 @@
 - `/__browser__/echo-cookies`           the cookies this request carried, as JSON in `<pre id="cookies">`
 - `/__browser__/counter`                a button that increments `#count` (page actions, sticky order)
 - `/__browser__/redirect/{n}`           302 to `/__browser__/delayed/{n}` (final URL after redirects)
+- `/__browser__/redirect-to?to=URL`     302 to this sandbox under another loopback host name
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ async def redirect(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{PREFIX}/delayed/{int(request.match_info['n'])}?delay=0")
 
 
+async def redirect_to(request: web.Request) -> web.Response:
+    """302 to `to`, which must be this sandbox under another loopback name (a cross-host redirect)."""
+    target = request.query.get("to", "")
+    if not target.startswith(("http://127.0.0.1:", "http://localhost:")):
+        raise web.HTTPBadRequest(text="to must be http://127.0.0.1:... or http://localhost:...")
+    raise web.HTTPFound(target)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/delayed/{n:\\d+}", delayed)
     app.router.add_get(PREFIX + "/never", never)
@@ -86,6 +95,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/echo-cookies", echo_cookies)
     app.router.add_get(PREFIX + "/counter", counter)
     app.router.add_get(PREFIX + "/redirect/{n:\\d+}", redirect)
+    app.router.add_get(PREFIX + "/redirect-to", redirect_to)
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ meaning) and any request with `meta["selenium"] = True`. Meta API:
 - `selenium_session = "<name>"`: pin to one named session, requests served one at a time in arrival
   order. If it dies, that request and every later one for the name fail with `SeleniumSessionLost`;
   a request with `selenium_session_new = True` starts the name again with a fresh browser (log in).
-- `selenium_copy_cookies = True`: the browser's cookies for the page go to Scrapy's cookie jar
-  (as `Set-Cookie` headers read by CookiesMiddleware, so `meta["cookiejar"]` is honoured).
+- `selenium_copy_cookies = True`: the browser's cookies for the final page go to Scrapy's cookie jar
+  (CookiesMiddleware's jar named by `meta["cookiejar"]`), bound to the final URL's host even after
+  a redirect to another host (a single sign-on), so plain requests reuse a browser login.
 
 Stats: selenium/requests, retries, crashes (dead browsers), timeouts (hung pages), sessions_created,
 page_load_seconds (total time in `driver.get`).
@@ -36,7 +37,8 @@ from typing import Any, Callable
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Request
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_selenium4 import SeleniumRequest
 from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -331,17 +333,30 @@ class SeleniumMiddleware:
             request.meta["screenshot"] = rendered.screenshot
         if request.meta.get("selenium_actions") is not None:
             request.meta["selenium_result"] = rendered.result
-        headers = {}
-        if rendered.cookies:
-            headers["Set-Cookie"] = [_set_cookie_header(c) for c in rendered.cookies]
+        if rendered.cookies is not None:
+            self._copy_cookies(request, rendered.url, rendered.cookies)
         return HtmlResponse(
             url=rendered.url,
             body=rendered.html.encode("utf-8"),
             encoding="utf-8",
-            headers=headers,
             request=request,
             flags=["selenium"],
         )
+
+    def _copy_cookies(self, request: Request, page_url: str, cookies: list[dict[str, Any]]) -> None:
+        """Into the jar CookiesMiddleware uses, as if `page_url` had sent them (reactor thread)."""
+        if request.meta.get("dont_merge_cookies") or not cookies or not page_url.startswith(("http:", "https:")):
+            return
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        middlewares = getattr(getattr(downloader, "middleware", None), "middlewares", ())
+        jars = next((mw.jars for mw in middlewares if isinstance(mw, CookiesMiddleware)), None)
+        if jars is None:
+            logger.warning("selenium: selenium_copy_cookies needs CookiesMiddleware (COOKIES_ENABLED); not copied")
+            return
+        page = Request(page_url)
+        carrier = Response(page_url, headers={"Set-Cookie": [_set_cookie_header(c) for c in cookies]}, request=page)
+        jars[request.meta.get("cookiejar")].extract_cookies(carrier, page)
+        self.stats.inc_value("selenium/cookies_copied", len(cookies))
 
     async def _save_debug(self, session: BrowserSession, request: Request, exc: BaseException, stage: str) -> None:
         spider = getattr(self.crawler.spider, "name", "spider")

@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -147,14 +148,19 @@ class CookiesSpider(Base):
 
     def echo(self, response):
         self.record(response, cookies=json.loads(response.css("#cookies::text").get()))
-        b = self.base
-        yield scrapy.Request(f"{b}/set-cookie?name=browser&value=b1", callback=self.after_browser, dont_filter=True,
+        # 2. the browser starts on another host name (localhost), is redirected to 127.0.0.1 (like a
+        # single sign-on), which sets cookies; they must land in the jar for 127.0.0.1.
+        target = quote(f"{self.base}/set-cookie?name=browser&value=b1", safe="")
+        other_host = self.base.replace("127.0.0.1", "localhost")
+        yield scrapy.Request(f"{other_host}/redirect-to?to={target}", callback=self.after_browser, dont_filter=True,
                              meta={"selenium": True, "selenium_copy_cookies": True, "label": "browser_set"})
 
     def after_browser(self, response):
         self.record(response)
         yield scrapy.Request(f"{self.base}/echo-cookies", callback=self.plain_echo, dont_filter=True,
                              meta={"label": "plain_echo"})
+        yield scrapy.Request(f"{self.base.replace('127.0.0.1', 'localhost')}/echo-cookies", callback=self.plain_echo,
+                             dont_filter=True, meta={"label": "plain_echo_other_host"})
 
     def plain_echo(self, response):
         self.record(response, cookies=json.loads(response.css("#cookies::text").get()))

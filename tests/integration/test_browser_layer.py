@@ -178,10 +178,14 @@ def test_cookies_both_ways(grid, pages_url, tmp_path):
     assert report["errors"] == []
     # Scrapy -> browser on the first load: the jar's cookie (set by a plain HTTP response) and request.cookies.
     assert got["browser_echo"]["cookies"] == {"plain": "p1", "token": "t1"}
-    # Browser -> Scrapy: a server cookie and a JS cookie from the browser page reach a plain HTTP request.
+    # Browser -> Scrapy: a server cookie and a JS cookie from the browser page reach a plain HTTP request,
+    # bound to the host of the final page (the browser was redirected there from another host name).
+    assert got["browser_set"]["url"].startswith(pages_url + "/__browser__/set-cookie")
     assert got["plain_echo"]["cookies"]["browser"] == "b1"
     assert got["plain_echo"]["cookies"]["js_browser"] == "b1"
     assert got["plain_echo"]["flags"] == []
+    assert "browser" not in got["plain_echo_other_host"]["cookies"]
+    assert report["stats"]["selenium/cookies_copied"] >= 2
     assert_no_browser_left(grid, set())
 
 
