@@ -133,12 +133,16 @@ def _money(rng: random.Random, empty_ratio: float = 0.07) -> Decimal | None:
     return Decimal(cents) / 100
 
 
-def generate_dfds(pca: int, count: int, seed: int) -> list[Dfd]:
+def generate_dfds(pca: int, count: int, seed: int, counters: dict[int, int] | None = None) -> list[Dfd]:
+    """`counters` (creation year -> last DFD number) is shared by all PCA years of the UASG: DFD
+    numbers are per calendar year of creation, whatever PCA the DFD belongs to."""
     rng = random.Random(f"dfd-{seed}-{pca}")
     out: list[Dfd] = []
-    # DFD numbers are per calendar year of creation; most of a PCA's DFDs are created the year
-    # before (30/2024 belongs to PCA 2025), some in the PCA year itself.
-    counters = {pca - 1: rng.randint(3, 40), pca: rng.randint(1, 9)}
+    # Most of a PCA's DFDs are created the year before (30/2024 belongs to PCA 2025), some in the
+    # PCA year itself.
+    counters = {} if counters is None else counters
+    counters.setdefault(pca - 1, rng.randint(3, 40))
+    counters.setdefault(pca, rng.randint(1, 9))
     for i in range(count):
         ano_dfd = pca - 1 if rng.random() < 0.75 else pca
         counters[ano_dfd] += rng.choice((1, 1, 1, 2, 3))
@@ -223,12 +227,14 @@ class Dataset:
     def _build(self) -> None:
         self.dfds: dict[int, list[Dfd]] = {}
         self.contratacoes: dict[int, dict[str, list[Contratacao]]] = {}
+        counters: dict[int, int] = {}
         for pca in sorted(set(self.dfd_counts) | set(self.ctr_counts)):
-            self.dfds[pca] = generate_dfds(pca, self.dfd_counts.get(pca, 0), self.seed)
+            self.dfds[pca] = generate_dfds(pca, self.dfd_counts.get(pca, 0), self.seed, counters)
             self.contratacoes[pca] = generate_contratacoes(
                 pca, self.ctr_counts.get(pca, 0), self.seed, self.dfds[pca]
             )
         self.by_identificador = {d.identificador: d for rows in self.dfds.values() for d in rows}
+        assert len(self.by_identificador) == sum(len(rows) for rows in self.dfds.values()), "DFD numbers collide"
 
     def resize(self, pca: int, dfds: int | None = None, contratacoes: int | None = None, seed: int | None = None) -> None:
         if dfds is not None:
