@@ -125,6 +125,11 @@ _DEAD_MARKERS = (
     "connection refused",
     "max retries exceeded",
     "read timed out",
+    # Selenium Grid's words for a node or driver that went away under a session
+    "unable to execute request for an existing session",
+    "unable to find session",
+    "connection error",
+    "failed to execute request",
 )
 
 

@@ -13,8 +13,9 @@ meaning) and any request with `meta["selenium"] = True`. Meta API:
   (CookiesMiddleware's jar named by `meta["cookiejar"]`), bound to the final URL's host even after
   a redirect to another host (a single sign-on), so plain requests reuse a browser login.
 
-Stats: selenium/requests, retries, crashes (dead browsers), timeouts (hung pages), sessions_created,
-page_load_seconds (total time in `driver.get`).
+Stats: selenium/requests, retries, crashes (dead browsers), timeouts (hung pages), session_errors
+(no session could start), sessions_created, page_load_seconds (total time in `driver.get`),
+cookies_copied, dropped_on_shutdown.
 
 Request cookies (the `Cookie` header CookiesMiddleware built, plus `request.cookies`) are set
 through CDP for the request URL before the page loads. Responses: final URL, UTF-8 body, status 200
@@ -299,7 +300,10 @@ class SeleniumMiddleware:
             except Exception as exc:
                 if not is_session_fault(exc, page.stage):
                     raise  # a page-level failure (wait_until not met, an action's error): no retry
-                kind = "timeouts" if isinstance(exc, TimeoutException) else "crashes"
+                if in_use is None:
+                    kind = "session_errors"  # no session could be started (Grid down or restarting)
+                else:
+                    kind = "timeouts" if isinstance(exc, TimeoutException) else "crashes"
                 self.stats.inc_value(f"selenium/{kind}")
                 if name is not None and in_use is not None:
                     logger.error("selenium: pinned session %r lost on %s (%s: %s)", name, request.url,

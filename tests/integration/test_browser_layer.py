@@ -262,6 +262,33 @@ def test_cancelled_crawl_leaves_no_browser(grid, pages_url, tmp_path, signum):
     assert_no_browser_left(grid, pids)
 
 
+def test_grid_restart_mid_crawl_loses_no_page(pages_url, tmp_path):
+    """A private Grid (restarting a shared one would break other tests) restarted under a crawl."""
+    port = free_port()
+    grid_env = {**os.environ, "GRID_PORT": str(port)}
+    subprocess.run([GRID_SH, "start"], check=True, env=grid_env, capture_output=True, timeout=120)
+    try:
+        env = crawl_env(Grid(f"http://127.0.0.1:{port}", None), tmp_path, RETRY_COUNT="5")
+        proc = subprocess.Popen([sys.executable, HARNESS, "slow", pages_url, "--pages", "10"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            json.loads(proc.stdout.readline())  # first page delivered: sessions are busy
+            subprocess.run([GRID_SH, "restart"], check=True, env=grid_env, capture_output=True, timeout=120)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    finally:
+        subprocess.run([GRID_SH, "stop"], env=grid_env, capture_output=True, timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    report = json.loads(out.strip().splitlines()[-1])
+    assert sorted(r["label"] for r in report["records"]) == list(range(10)), report["errors"]
+    assert report["errors"] == []
+    assert report["stats"]["selenium/retries"] >= 1
+    assert report["stats"]["selenium/sessions_created"] >= 3
+
+
 def test_local_chromium_without_selenium_url(pages_url, tmp_path):
     env = project_env(SELENIUM_DEBUG_DIR=str(tmp_path / "debug"))
     report = run_crawl("render", pages_url, env)

@@ -162,6 +162,7 @@ def test_waiters_get_pool_closed_on_shutdown():
         (TimeoutException(""), "wait", False),  # wait_until did not hold: the page, not the browser
         (WebDriverException("no such element: Unable to locate element"), "actions", False),
         (ConnectionRefusedError(), "start", True),  # Grid down or restarting
+        (WebDriverException("Unable to execute request for an existing session: Connection error"), "read", True),
         (ValueError("spider bug"), "actions", False),
     ],
 )
