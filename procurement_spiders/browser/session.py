@@ -128,8 +128,6 @@ _DEAD_MARKERS = (
     # Selenium Grid's words for a node or driver that went away under a session
     "unable to execute request for an existing session",
     "unable to find session",
-    "connection error",
-    "failed to execute request",
 )
 
 
