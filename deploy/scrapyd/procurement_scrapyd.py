@@ -58,8 +58,17 @@ def _config():
     return Config()
 
 
+def _not_deployed(project: str) -> tuple[int, dict]:
+    return 503, {"status": "error", "project": f"error: project {project} is not deployed (scrapyd-deploy)",
+                 "timestamp": _now(), "down": ["project"]}
+
+
 def run_health_check(project: str, runner: str, settings_module: str | None = None) -> tuple[int, dict]:
     """Run the deployed project's `scrapy health` through scrapyd's runner; return (HTTP code, body)."""
+    from scrapyd.utils import get_project_list
+
+    if project not in get_project_list(_config()):
+        return _not_deployed(project)
     env = os.environ.copy()
     env["SCRAPY_PROJECT"] = project
     env["PYTHONIOENCODING"] = "UTF-8"

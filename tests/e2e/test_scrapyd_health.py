@@ -40,7 +40,7 @@ def test_health_json(stack):
 
     # Before any deploy the project cannot answer: unhealthy, and the reason says so.
     code, body = health(sd)
-    assert code == 503 and body["down"] == ["project"]
+    assert code == 503 and body["down"] == ["project"] and "not deployed" in body["project"]
 
     egg = build_egg(base / "egg")
     with open(egg, "rb") as fh:

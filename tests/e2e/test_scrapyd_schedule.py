@@ -112,6 +112,7 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         assert "Spider closed (finished)" in text, text[-3000:]
         assert password not in text
     finally:
+        sandbox.reset()
         if scheduler is not None:
             scheduler.stop()
             (tmp_path / "scheduler-records.json").write_text(json.dumps(scheduler.records, indent=1))

@@ -126,3 +126,20 @@ def test_fire_reports_an_unreachable_scrapyd_without_raising():
     schedule = parse_schedule('[[schedule]]\nname="d"\ncron="0 6 * * *"\nspider="pncp"')
     outcome = fire(FakeClient(fail=True), schedule, schedule.entries[0])
     assert outcome["outcome"] == "error" and "unreachable" in outcome["error"]
+
+
+def test_runner_applies_edits_pauses_and_keeps_the_last_good_file(tmp_path):
+    from procurement_spiders.scheduler.runner import Runner
+
+    path = tmp_path / "schedules.toml"
+    entry = '[[schedule]]\nname="{name}"\ncron="0 6 * * *"\nspider="pncp"\npaused={paused}\n'
+    path.write_text(entry.format(name="a", paused="false") + entry.format(name="b", paused="true"))
+    runner = Runner(path, FakeClient())
+    assert runner.load()
+    assert {job.id for job in runner.scheduler.get_jobs()} == {"a"}  # b is paused
+    path.write_text("[[schedule]]\nname=")  # a broken edit
+    assert not runner.load()
+    assert {job.id for job in runner.scheduler.get_jobs()} == {"a"}  # the last good schedule stays
+    path.write_text(entry.format(name="a", paused="true"))
+    assert runner.load()
+    assert runner.scheduler.get_jobs() == []
