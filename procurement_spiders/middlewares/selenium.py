@@ -31,8 +31,6 @@ import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Callable
 
@@ -42,19 +40,12 @@ from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_selenium4 import SeleniumRequest
-from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.common.exceptions import TimeoutException
 
 from procurement_spiders.browser.debug import save_failure
+from procurement_spiders.browser.page import Page, Rendered, render, request_cookies, set_cookie_header
 from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
-from procurement_spiders.browser.session import (
-    BrowserSession,
-    cdp,
-    create_driver,
-    is_session_fault,
-    quit_quietly,
-)
+from procurement_spiders.browser.session import BrowserSession, create_driver, is_session_fault, quit_quietly
 from procurement_spiders.config import Config, config_from_settings
 
 logger = logging.getLogger(__name__)
@@ -68,124 +59,6 @@ class SeleniumSessionLost(Exception):
         detail = f": {type(cause).__name__}" if cause is not None else ""
         super().__init__(f"browser session {name!r} was lost{detail}; "
                          f"send a request with meta selenium_session_new=True to start it again")
-
-
-@dataclass
-class _Page:
-    """Everything the worker thread needs for one request (no Scrapy objects cross over)."""
-
-    url: str
-    navigate: bool
-    cookies: list[dict[str, Any]]
-    wait_until: Callable[[WebDriver], Any] | None
-    wait_time: float
-    screenshot: bool
-    script: str | None
-    actions: Callable[[WebDriver], Any] | None
-    copy_cookies: bool
-    poll: float
-    stage: str = "start"
-
-
-@dataclass
-class _Rendered:
-    url: str
-    html: str
-    screenshot: bytes | None
-    result: Any
-    cookies: list[dict[str, Any]] | None
-    load_seconds: float
-
-
-def _render(driver: WebDriver, page: _Page) -> _Rendered:
-    """Blocking: runs in a worker thread. `page.stage` tells a failure's caller where it happened."""
-    if page.cookies:
-        page.stage = "cookies"
-        _set_cookies(driver, page.url, page.cookies)
-    load_seconds = 0.0
-    if page.navigate:
-        page.stage = "navigate"
-        started = time.monotonic()
-        driver.get(page.url)
-        load_seconds = time.monotonic() - started
-    if page.wait_until is not None:
-        page.stage = "wait"
-        WebDriverWait(driver, page.wait_time, poll_frequency=page.poll).until(page.wait_until)
-    shot = None
-    if page.screenshot:
-        page.stage = "screenshot"
-        shot = driver.get_screenshot_as_png()
-    if page.script:
-        page.stage = "script"
-        driver.execute_script(page.script)
-    result = None
-    if page.actions is not None:
-        page.stage = "actions"
-        result = page.actions(driver)
-    page.stage = "read"
-    html = driver.page_source
-    url = driver.current_url
-    cookies = driver.get_cookies() if page.copy_cookies else None
-    return _Rendered(url, html, shot, result, cookies, load_seconds)
-
-
-def _set_cookies(driver: WebDriver, url: str, cookies: list[dict[str, Any]]) -> None:
-    """Cookies for `url` before it loads: CDP needs no open document on that domain."""
-    params = []
-    for c in cookies:
-        p = {"name": c["name"], "value": c["value"], "path": c.get("path") or "/"}
-        if c.get("domain"):
-            p["domain"] = c["domain"]
-        else:
-            p["url"] = url
-        if c.get("secure"):
-            p["secure"] = True
-        params.append(p)
-    try:
-        cdp(driver, "Network.setCookies", {"cookies": params})
-    except WebDriverException as exc:
-        if is_session_fault(exc, "cookies"):
-            raise
-        # No CDP (another browser behind the Grid): open a same-origin page, then add_cookie.
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        driver.get(f"{parts.scheme}://{parts.netloc}/favicon.ico")
-        for c in cookies:
-            driver.add_cookie({k: v for k, v in c.items() if k in ("name", "value", "path", "domain", "secure")})
-
-
-def _request_cookies(request: Request) -> list[dict[str, Any]]:
-    """The cookies Scrapy would send: its `Cookie` header (jar + request.cookies) and request.cookies."""
-    found: dict[str, dict[str, Any]] = {}
-    for header in request.headers.getlist("Cookie"):
-        for pair in header.decode("latin-1").split(";"):
-            name, sep, value = pair.strip().partition("=")
-            if sep and name:
-                found[name] = {"name": name, "value": value}
-    raw = request.cookies
-    items = raw.items() if isinstance(raw, dict) else ((c.get("name"), c) for c in raw or [])
-    for name, value in items:
-        if not name:
-            continue
-        entry = dict(value) if isinstance(value, dict) else {"name": name, "value": value}
-        entry["name"], entry["value"] = str(name), str(entry.get("value", ""))
-        found[str(name)] = {**found.get(str(name), {}), **entry}
-    return list(found.values())
-
-
-def _set_cookie_header(cookie: dict[str, Any]) -> str:
-    parts = [f"{cookie['name']}={cookie['value']}", f"Path={cookie.get('path') or '/'}"]
-    domain = cookie.get("domain") or ""
-    if domain.startswith("."):  # host-only cookies keep no Domain: the jar binds them to the request host
-        parts.append(f"Domain={domain}")
-    if cookie.get("expiry"):
-        parts.append(f"Expires={formatdate(float(cookie['expiry']), usegmt=True)}")
-    if cookie.get("secure"):
-        parts.append("Secure")
-    if cookie.get("httpOnly"):
-        parts.append("HttpOnly")
-    return "; ".join(parts)
 
 
 class SeleniumMiddleware:
@@ -249,15 +122,15 @@ class SeleniumMiddleware:
     def wants(request: Request) -> bool:
         return isinstance(request, SeleniumRequest) or bool(request.meta.get("selenium"))
 
-    def _page(self, request: Request) -> _Page:
+    def _page(self, request: Request) -> Page:
         meta = request.meta
         navigate = meta.get("selenium_navigate", True) is not False
         wait_until = getattr(request, "wait_until", None)
         wait_time = getattr(request, "wait_time", None) or self.config.selenium_timeout
-        return _Page(
+        return Page(
             url=request.url,
             navigate=navigate,
-            cookies=_request_cookies(request) if navigate else [],
+            cookies=request_cookies(request) if navigate else [],
             wait_until=wait_until,
             wait_time=float(wait_time),
             screenshot=bool(getattr(request, "screenshot", False)),
@@ -284,7 +157,7 @@ class SeleniumMiddleware:
                     in_use = session
                     self._drop_if_stopping()  # it may have waited for a session while the crawl was stopped
                     try:
-                        rendered = await self._in_thread(_render, session.driver, page)
+                        rendered = await self._in_thread(render, session.driver, page)
                     except asyncio.CancelledError:
                         session.broken = True  # its thread may still be using the driver
                         raise
@@ -332,7 +205,7 @@ class SeleniumMiddleware:
             self.stats.inc_value("selenium/dropped_on_shutdown")
             raise IgnoreRequest("crawl stopping: browser page not started")
 
-    def _response(self, request: Request, rendered: _Rendered) -> HtmlResponse:
+    def _response(self, request: Request, rendered: Rendered) -> HtmlResponse:
         if rendered.screenshot is not None:
             request.meta["screenshot"] = rendered.screenshot
         if request.meta.get("selenium_actions") is not None:
@@ -358,7 +231,7 @@ class SeleniumMiddleware:
             logger.warning("selenium: selenium_copy_cookies needs CookiesMiddleware (COOKIES_ENABLED); not copied")
             return
         page = Request(page_url)
-        carrier = Response(page_url, headers={"Set-Cookie": [_set_cookie_header(c) for c in cookies]}, request=page)
+        carrier = Response(page_url, headers={"Set-Cookie": [set_cookie_header(c) for c in cookies]}, request=page)
         jars[request.meta.get("cookiejar")].extract_cookies(carrier, page)
         self.stats.inc_value("selenium/cookies_copied", len(cookies))
 
