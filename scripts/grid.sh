@@ -5,7 +5,7 @@
 #
 # Environment (all optional):
 #   GRID_HOST (127.0.0.1)  GRID_PORT (4444)  GRID_MAX_SESSIONS (2)  GRID_SESSION_TIMEOUT (300 s: idle sessions of a killed crawler are reaped)
-#   GRID_DIR (.data/grid when GRID_PORT is 4444, else .data/grid-<port>)  GRID_JAR (.tools/selenium-server-4.48.0.jar)
+#   GRID_DIR (.data/grid when GRID_PORT is 4444, else .data/grid-<port>, removed by `stop`)  GRID_JAR (.tools/selenium-server-4.48.0.jar)
 #   GRID_START_TIMEOUT (60 s)
 # `start` is idempotent: a Grid already answering ready on that port is reused. It waits until
 # GET /status says value.ready, then prints the URL to use as SELENIUM_URL.
@@ -18,6 +18,7 @@ MAX_SESSIONS="${GRID_MAX_SESSIONS:-2}"
 SESSION_TIMEOUT="${GRID_SESSION_TIMEOUT:-300}"
 START_TIMEOUT="${GRID_START_TIMEOUT:-60}"
 JAR="${GRID_JAR:-$ROOT/.tools/selenium-server-4.48.0.jar}"
+GRID_DIR_GIVEN="${GRID_DIR:-}"
 if [[ -z "${GRID_DIR:-}" ]]; then
   if [[ "$PORT" == 4444 ]]; then GRID_DIR="$ROOT/.data/grid"; else GRID_DIR="$ROOT/.data/grid-$PORT"; fi
 fi
@@ -92,6 +93,8 @@ stop() {
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$PID_FILE"
   echo "grid stopped (pid $pid)"
+  # Throwaway Grids on other ports (tests, benchmark) leave nothing behind; the default keeps its log.
+  if [[ -z "${GRID_DIR_GIVEN:-}" && "$GRID_DIR" == "$ROOT/.data/grid-$PORT" ]]; then rm -rf "$GRID_DIR"; fi
 }
 
 status() {
