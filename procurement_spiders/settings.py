@@ -49,7 +49,10 @@ ITEM_PIPELINES = {
     "procurement_spiders.pipelines.postgres.PostgresPipeline": 800,
 }
 
-EXTENSIONS = {}
+EXTENSIONS = {
+    # progress line every PROGRESS_INTERVAL seconds (from the configuration; 0 disables it)
+    "procurement_spiders.extensions.progress.ProgressExtension": 500,
+}
 
 # Project ---------------------------------------------------------------------------------
 PNCP_PAGE_SIZE = 500  # itens: no documented max (2000 measured); plans: a few per órgão

@@ -3,13 +3,17 @@
     progress: 1200 pages, 35000 items (58.3 items/s) of 100000, 65000 remaining, ETA 18m35s
 
 Counts come from the crawl's stats: `response_received_count` (pages) and
-`item_scraped_count` (items). A spider that learns how many items to expect sets the stat
+`item_scraped_count` (items). A spider that learns how much work there is sets the stat
 `progress/total_items` (e.g. from `/itens/quantidade`, adding as plans are discovered); the
 line then adds the remaining count and an ETA at the rate of the last interval (the average
-rate when the last interval scraped nothing). Every number is also passed as `extra=` fields,
-so JSON logs (PROJECT_LOG_FORMAT=json) carry them as keys: progress_pages, progress_items,
-progress_items_per_second, progress_total_items, progress_remaining, progress_eta_seconds,
-progress_elapsed_seconds, progress_final.
+rate when the last interval did nothing). The total is compared with the scraped items, unless
+the spider counts its work in other units (source rows read, when several rows make one item):
+it then keeps the stat `progress/done_items` up to date in the same units as the total.
+
+Every number is also passed as `extra=` fields, so JSON logs (PROJECT_LOG_FORMAT=json) carry
+them as keys: progress_pages, progress_items, progress_items_per_second, progress_done,
+progress_total_items, progress_remaining, progress_eta_seconds, progress_elapsed_seconds,
+progress_final.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TOTAL_STAT = "progress/total_items"
+DONE_STAT = "progress/done_items"
 
 
 def format_duration(seconds: float) -> str:
@@ -48,7 +53,7 @@ class ProgressExtension:
         self.clock = clock
         self.task = None
         self.started: float | None = None
-        self._last: tuple[float, int] | None = None
+        self._last: tuple[float, int, int] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
@@ -62,7 +67,7 @@ class ProgressExtension:
 
     def spider_opened(self) -> None:
         self.started = self.clock()
-        self._last = (self.started, 0)
+        self._last = (self.started, 0, 0)
         self.task = create_looping_call(self.log_progress)
         self.task.start(self.interval, now=False)
 
@@ -78,30 +83,36 @@ class ProgressExtension:
         now = self.clock()
         pages = int(stats.get_value("response_received_count", 0) or 0)
         items = int(stats.get_value("item_scraped_count", 0) or 0)
+        done_stat = stats.get_value(DONE_STAT)
+        done = items if done_stat is None else int(done_stat)
         total = stats.get_value(TOTAL_STAT)
         elapsed = max(now - (self.started or now), 1e-9)
-        last_time, last_items = self._last or (self.started or now, 0)
+        last_time, last_items, last_done = self._last or (self.started or now, 0, 0)
         window = now - last_time
-        recent = (items - last_items) / window if window > 0 else 0.0
-        average = items / elapsed
-        rate = recent if recent > 0 else average
-        self._last = (now, items)
+
+        def rate(current: int, previous: int) -> float:
+            recent = (current - previous) / window if window > 0 else 0.0
+            return recent if recent > 0 else current / elapsed
+
+        self._last = (now, items, done)
         info: dict[str, Any] = {
             "progress_pages": pages,
             "progress_items": items,
-            "progress_items_per_second": round(rate, 2),
+            "progress_items_per_second": round(rate(items, last_items), 2),
             "progress_elapsed_seconds": round(elapsed, 1),
+            "progress_done": done,
             "progress_total_items": None,
             "progress_remaining": None,
             "progress_eta_seconds": None,
         }
         if total is not None:
             total = int(total)
-            remaining = max(total - items, 0)
+            remaining = max(total - done, 0)
+            done_rate = rate(done, last_done)
             info["progress_total_items"] = total
             info["progress_remaining"] = remaining
-            if rate > 0:
-                info["progress_eta_seconds"] = round(remaining / rate, 1)
+            if done_rate > 0:
+                info["progress_eta_seconds"] = round(remaining / done_rate, 1)
         return info
 
     def log_progress(self, final: bool = False) -> None:
@@ -109,7 +120,9 @@ class ProgressExtension:
         info["progress_final"] = final
         text = f"{info['progress_pages']} pages, {info['progress_items']} items ({info['progress_items_per_second']} items/s)"
         if info["progress_total_items"] is not None:
-            text += f" of {info['progress_total_items']}, {info['progress_remaining']} remaining"
+            total = info["progress_total_items"]
+            share = f" ({100 * info['progress_done'] / total:.0f}%)" if total else ""
+            text += f"; {info['progress_done']}/{total} done{share}, {info['progress_remaining']} remaining"
             if info["progress_eta_seconds"] is not None and not final:
                 text += f", ETA {format_duration(info['progress_eta_seconds'])}"
         label = "progress (final)" if final else "progress"

@@ -73,8 +73,8 @@ def test_text_lines_report_pages_items_rate_remaining_and_eta():
     lines = [line for line in done.stderr.splitlines() if "progress" in line and "pages," in line]
     periodic = [line for line in lines if "(final)" not in line]
     assert periodic, done.stderr[-2000:]
-    assert "items/s" in periodic[0] and "of 40" in periodic[0] and "remaining" in periodic[0] and "ETA" in periodic[0]
-    assert "progress (final): 30 pages, 30 items" in lines[-1] and "10 remaining" in lines[-1]
+    assert "items/s" in periodic[0] and "/40 done" in periodic[0] and "remaining" in periodic[0] and "ETA" in periodic[0]
+    assert "progress (final): 30 pages, 30 items" in lines[-1] and "30/40 done (75%), 10 remaining" in lines[-1]
 
 
 def test_json_lines_carry_the_numbers_as_fields():
@@ -90,6 +90,30 @@ def test_json_lines_carry_the_numbers_as_fields():
     assert first["progress_items_per_second"] > 0 and first["progress_eta_seconds"] > 0
     final = records[-1]
     assert final["progress_final"] is True and final["progress_items"] == 30 and final["progress_pages"] == 30
+    assert final["progress_done"] == 30 and final["progress_remaining"] == 10
+
+
+def test_work_counted_in_other_units():
+    """A spider whose total counts source rows (several per item) reports them as progress/done_items."""
+    from types import SimpleNamespace
+
+    from procurement_spiders.extensions.progress import ProgressExtension
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    clock = iter([10.0, 20.0])
+    crawler = SimpleNamespace(stats=MemoryStatsCollector(SimpleNamespace(settings=Settings())))
+    ext = ProgressExtension(crawler, 10.0, clock=lambda: next(clock))
+    ext.started, ext._last = 0.0, (0.0, 0, 0)
+    crawler.stats.set_value("progress/total_items", 300)
+    crawler.stats.set_value("progress/done_items", 100)
+    crawler.stats.set_value("item_scraped_count", 20)
+    first = ext.snapshot()
+    assert (first["progress_items"], first["progress_done"], first["progress_remaining"]) == (20, 100, 200)
+    assert first["progress_eta_seconds"] == 20.0  # 10 rows/s
+    crawler.stats.set_value("progress/done_items", 250)
+    second = ext.snapshot()
+    assert second["progress_remaining"] == 50 and second["progress_eta_seconds"] == round(50 / 15, 1)
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(5, "5s"), (65, "1m05s"), (3700, "1h01m")])
