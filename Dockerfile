@@ -6,7 +6,8 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PYTHONPATH=/opt/scrapyd-addons
+    PYTHONPATH=/opt/scrapyd-addons \
+    SCRAPY_SETTINGS_MODULE=procurement_spiders.settings
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tzdata \
@@ -26,12 +27,12 @@ RUN pip install --no-deps . \
 
 COPY deploy/scrapyd/procurement_scrapyd.py /opt/scrapyd-addons/
 COPY scrapyd.conf /etc/scrapyd/scrapyd.conf
-COPY deploy/scrapyd/image.conf /etc/scrapyd/conf.d/000-image.conf
+COPY deploy/scrapyd/scrapy.cfg /srv/scrapyd/scrapy.cfg
 
 USER scrapyd
-# scrapyd's working folder: eggs/, logs/, dbs/ (a volume in docker-compose.yml). Not /app: the
-# source tree must not be the working folder (it would shadow deployed eggs).
-WORKDIR /var/lib/scrapyd
+# scrapyd's working folder holds only scrapy.cfg (not /app: a source tree there would shadow
+# deployed eggs); eggs/, logs/ and dbs/ go to /var/lib/scrapyd, a volume in docker-compose.yml.
+WORKDIR /srv/scrapyd
 EXPOSE 6800
 HEALTHCHECK --interval=30s --timeout=25s --start-period=40s --retries=3 \
   CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:6800/health.json', timeout=20).status == 200 else 1)"

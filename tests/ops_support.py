@@ -125,13 +125,16 @@ class Scrapyd:
     """A real scrapyd started from the repository's scrapyd.conf, in its own working folder."""
 
     def __init__(self, base: Path, *, username: str, password: str, env: dict[str, str] | None = None,
-                 poll_interval: float = 0.5):
+                 poll_interval: float = 0.5, extra_conf: dict[str, dict[str, str]] | None = None,
+                 pythonpath: list[Path] | None = None):
         self.workdir = base / "scrapyd"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.auth = (username, password)
         self.env = dict(env or {})
         self.poll_interval = poll_interval
+        self.extra_conf = extra_conf or {}
+        self.pythonpath = [ROOT / "deploy" / "scrapyd", *(pythonpath or [])]
         self.proc: subprocess.Popen | None = None
         self.logfile = base / "scrapyd.out"
 
@@ -140,6 +143,10 @@ class Scrapyd:
         cp = configparser.ConfigParser()
         cp.read(ROOT / "scrapyd.conf")
         cp["scrapyd"]["poll_interval"] = str(self.poll_interval)
+        for section, values in self.extra_conf.items():
+            if not cp.has_section(section):
+                cp.add_section(section)
+            cp[section].update(values)
         with open(self.workdir / "scrapyd.conf", "w") as fh:
             cp.write(fh)
         env = os.environ.copy()
@@ -147,8 +154,8 @@ class Scrapyd:
             env.pop(name, None)
         env.update(self.env)
         env.update({
-            # the add-on folder only: the repository must not shadow the deployed egg
-            "PYTHONPATH": str(ROOT / "deploy" / "scrapyd"),
+            # the add-on folder (and what a test adds): the repository must not shadow the deployed egg
+            "PYTHONPATH": os.pathsep.join(str(p) for p in self.pythonpath),
             "SCRAPYD_USERNAME": self.auth[0],
             "SCRAPYD_PASSWORD": self.auth[1],
             "SCRAPYD_HTTP_PORT": str(self.port),
