@@ -98,25 +98,25 @@ class PostgresPipeline:
         return item
 
     async def close_spider(self) -> None:
-        if not self.failure:
-            await self._flush()
+        await self._flush(final=True)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, final: bool = False) -> None:
+        """COPY full batches (and, at the end, the rest); each batch commits on its own."""
         async with self.flush_lock:
-            if not self.buffer or self.failure:
-                return
-            rows, self.buffer = self.buffer, []
-            try:
-                written = await run_in_thread(copy_demandas, self.conn, self.coleta_id, rows)
-            except psycopg.Error as exc:
-                self.failure = f"batch of {len(rows)} demandas failed: {exc}"
-                self.crawler.stats.inc_value("postgres/failed_batches")
-                logger.error("coleta %s: %s; closing the spider", self.coleta_id, self.failure)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="database_error"))
-                return
-            self.stored += written
-            self.crawler.stats.inc_value("postgres/batches")
-            self.crawler.stats.set_value("postgres/demandas_stored", self.stored)
+            while self.buffer and not self.failure and (final or len(self.buffer) >= self.batch_size):
+                rows = self.buffer[: self.batch_size]
+                del self.buffer[: self.batch_size]
+                try:
+                    written = await run_in_thread(copy_demandas, self.conn, self.coleta_id, rows)
+                except psycopg.Error as exc:
+                    self.failure = f"batch of {len(rows)} demandas failed: {exc}"
+                    self.crawler.stats.inc_value("postgres/failed_batches")
+                    logger.error("coleta %s: %s; closing the spider", self.coleta_id, self.failure)
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="database_error"))
+                    return
+                self.stored += written
+                self.crawler.stats.inc_value("postgres/batches")
+                self.crawler.stats.set_value("postgres/demandas_stored", self.stored)
 
     def item_dropped(self, item, response, exception, spider=None) -> None:
         if len(self.drops) >= self.max_recorded_drops:
