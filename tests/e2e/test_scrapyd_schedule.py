@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,12 +78,19 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         assert sd.post("schedule.json", {"project": PROJECT, "spider": "pncp"}, auth=False)[0] == 401
         assert sd.get("daemonstatus.json", auth=("ops", "wrong"))[0] == 401
 
-        # Deploy the egg the way operators do.
+        # Deploy the egg the way operators do: scrapyd-deploy with the project's scrapy.cfg and setup.py,
+        # from a copy of the tree (its build/ folder stays out of the shared working tree).
+        project_copy = tmp_path / "project"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for folder in ("procurement_spiders", "migrations"):
+            shutil.copytree(ROOT / folder, project_copy / folder, ignore=ignore)
+        for name in ("setup.py", "scrapy.cfg"):
+            shutil.copy(ROOT / name, project_copy / name)
         client_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
         client_env.update(SCRAPYD_URL=sd.url, SCRAPYD_USERNAME="ops", SCRAPYD_PASSWORD=password,
                           PROCUREMENT_ENV_FILE="/nonexistent/.env")
         deploy = subprocess.run([str(Path(sys.executable).parent / "scrapyd-deploy"), "env", "-p", PROJECT, "--version", "e2e-1"],
-                                cwd=ROOT, env=client_env, capture_output=True, text=True, timeout=180)
+                                cwd=project_copy, env=client_env, capture_output=True, text=True, timeout=180)
         assert deploy.returncode == 0, deploy.stderr[-2000:]
         assert password not in deploy.stdout + deploy.stderr
         assert "pncp" in sd.get("listspiders.json", project=PROJECT)[1]["spiders"]
