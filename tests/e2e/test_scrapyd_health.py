@@ -73,3 +73,24 @@ def test_health_json(stack):
     assert code == 503 and body["down"] == ["selenium"] and body["database"] == "connected"
     grid.body = grid_status(True)
     assert health(sd)[0] == 200
+
+
+def test_scrapyd_refuses_to_listen_beyond_loopback_without_auth(tmp_path):
+    import configparser
+    import os
+    import subprocess
+    import sys
+
+    from tests.ops_support import ROOT, free_port
+
+    conf = configparser.ConfigParser()
+    conf.read(ROOT / "scrapyd.conf")
+    with open(tmp_path / "scrapyd.conf", "w") as fh:
+        conf.write(fh)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPYD_", "API_"))}
+    env.update(PYTHONPATH=str(ROOT / "deploy" / "scrapyd"), SCRAPYD_BIND_ADDRESS="0.0.0.0",
+               SCRAPYD_HTTP_PORT=str(free_port()))
+    done = subprocess.run([sys.executable, "-m", "scrapyd"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    assert "refusing to listen on 0.0.0.0 without authentication" in done.stdout + done.stderr
