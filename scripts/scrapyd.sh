@@ -12,6 +12,9 @@ python=${PYTHON:-$root/.venv/bin/python}
 [ -x "$python" ] || python=python3
 mkdir -p "$workdir"
 cp "$root/scrapyd.conf" "$workdir/scrapyd.conf"
+# An empty scrapy.cfg of its own: otherwise scrapyd would find the repository's (one level up) and
+# offer its [settings] project "default", running straight from the working tree.
+printf '# scrapyd working folder: projects come from deployed eggs (scrapyd-deploy)\n' > "$workdir/scrapy.cfg"
 cd "$workdir"
 export PYTHONPATH="$root/deploy/scrapyd${PYTHONPATH:+:$PYTHONPATH}"
 export PROCUREMENT_ENV_FILE=${PROCUREMENT_ENV_FILE:-$root/.env}
