@@ -14,7 +14,6 @@ ratio ours/stock last.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import socket
 import subprocess
@@ -31,7 +30,6 @@ from scrapy.utils.reactor import install_reactor  # noqa: E402
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
 import scrapy  # noqa: E402
-from scrapy import signals  # noqa: E402
 from scrapy.crawler import AsyncCrawlerRunner  # noqa: E402
 from scrapy.utils.defer import deferred_from_coro  # noqa: E402
 from scrapy_selenium4 import SeleniumRequest  # noqa: E402
