@@ -28,6 +28,7 @@ RUN pip install --no-deps . \
 COPY deploy/scrapyd/procurement_scrapyd.py /opt/scrapyd-addons/
 COPY scrapyd.conf /etc/scrapyd/scrapyd.conf
 COPY deploy/scrapyd/scrapy.cfg /srv/scrapyd/scrapy.cfg
+RUN chown scrapyd /srv/scrapyd
 
 USER scrapyd
 # scrapyd's working folder holds only scrapy.cfg (not /app: a source tree there would shadow
@@ -36,4 +37,5 @@ WORKDIR /srv/scrapyd
 EXPOSE 6800
 HEALTHCHECK --interval=30s --timeout=25s --start-period=40s --retries=3 \
   CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:6800/health.json', timeout=20).status == 200 else 1)"
-CMD ["python", "-m", "scrapyd"]
+# No pid file: the container is the unit of supervision.
+CMD ["python", "-m", "scrapyd", "--pidfile="]
