@@ -22,8 +22,9 @@ COPY setup.py scrapy.cfg schedules.toml ./
 COPY migrations ./migrations
 COPY procurement_spiders ./procurement_spiders
 COPY sandbox ./sandbox
+# Check from outside /app that the *installed* package carries its migrations.
 RUN pip install --no-deps . \
-    && python -c "from procurement_spiders.storage.migrations import load_migrations; load_migrations()"
+    && cd / && python -c "from procurement_spiders.storage.migrations import load_migrations; assert load_migrations()"
 
 COPY deploy/scrapyd/procurement_scrapyd.py /opt/scrapyd-addons/
 COPY scrapyd.conf /etc/scrapyd/scrapyd.conf
