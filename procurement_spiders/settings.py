@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "procurement_spiders.middlewares.rate_limit.RateLimitMiddleware": 545,
     # After CookiesMiddleware (700): the jar's cookies reach the browser; browser pages skip the downloader.
     "procurement_spiders.middlewares.selenium.SeleniumMiddleware": 800,
+    # Next to the download handler: holds a request until its host has a free place.
+    "procurement_spiders.middlewares.host_concurrency.HostConcurrencyMiddleware": 990,
 }
 
 SPIDER_MIDDLEWARES = {}

@@ -271,6 +271,7 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
                 continue
             plan.items[item.numero] = item
             stats.inc_value("pncp/items")
+            stats.inc_value("progress/done_items")
         if sequential and len(rows) >= size:
             yield self.items_request(plan, page + 1, size, sequential=True)
         if plan.pending_pages == 0:
