@@ -12,6 +12,7 @@ have chromium || need_pkgs+=(chromium)
 have chromedriver || need_pkgs+=(chromium-driver)
 have java || need_pkgs+=(default-jre-headless)
 have npm || need_pkgs+=(npm)
+[ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)  # `nginx -t` of deploy/nginx.conf in the tests
 have python3 || need_pkgs+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -84,7 +84,7 @@ class PostgresPipeline:
             fonte=spider.fonte,
             ano_referencia=spider.ano,
             spider=spider.name,
-            job_id=os.environ.get("SCRAPY_JOB"),
+            job_id=getattr(spider, "_job", None) or os.environ.get("SCRAPY_JOB"),  # scrapyd 1.6: -a _job=…
             orgao_cnpj=getattr(spider, "cnpj", None),
             dados={"argumentos": spider.coleta_argumentos, "portais": spider.portal_urls()},
         )

@@ -1,0 +1,57 @@
+# procurement_spiders — the two commands that must always work on a fresh Debian 12 machine
+# (as root): `make demo` and `make test`. Both install what is missing first (`make setup`).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup demo test test-fast migrate sandbox grid-start grid-stop pg-start pg-stop \
+        backup restore bench scrapyd scheduler deploy health
+
+help:
+	@echo "make setup     install Debian packages, .venv and the Grid jar (idempotent)"
+	@echo "make demo      local PostgreSQL + sandbox + Grid, run the crawls, print what they stored"
+	@echo "make test      the whole test suite (unit, integration, e2e) on real parts"
+	@echo "make migrate   apply pending migrations to DATABASE_URL"
+	@echo "make backup    pg_dump DATABASE_URL to backups/   make restore FILE=backups/….sql.gz"
+	@echo "make bench     the benchmarks under bench/"
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@scripts/demo.sh
+
+test: setup
+	@scripts/test.sh
+
+migrate: setup
+	@.venv/bin/scrapy migrate
+
+pg-start:
+	@scripts/pg.sh start
+pg-stop:
+	@scripts/pg.sh stop
+sandbox:
+	@.venv/bin/python -m sandbox
+grid-start:
+	@scripts/grid.sh start
+grid-stop:
+	@scripts/grid.sh stop
+
+backup:
+	@scripts/backup.sh $(FILE)
+restore:
+	@scripts/restore.sh $(FILE) $(if $(YES),--yes,)
+
+deploy: setup
+	@.venv/bin/scrapyd-deploy $(if $(SCRAPYD_URL),env) -p procurement_spiders
+health:
+	@.venv/bin/scrapy health
+
+scrapyd: setup
+	@scripts/scrapyd.sh
+scheduler: setup
+	@.venv/bin/python -m procurement_spiders.scheduler --schedule schedules.toml
+
+bench: setup
+	@scripts/bench.sh
