@@ -6,8 +6,7 @@ Each reason is its own DropItem subclass, so Scrapy counts drops per reason
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from functools import lru_cache
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -22,7 +21,6 @@ from procurement_spiders.parsing.identifiers import (
 from procurement_spiders.parsing.values import InvalidValue, parse_date, parse_money, to_centavos
 
 FONTES = ("PGC", "PNCP")
-_SPACES = re.compile(r"\s+")
 
 
 class InvalidDemanda(DropItem):
@@ -54,14 +52,25 @@ class DuplicateDemanda(InvalidDemanda):
 
 
 def _text(value: object) -> str | None:
+    """Trimmed, inner runs of white space folded to one space; empty is None."""
     if value is None:
         return None
-    text = _SPACES.sub(" ", str(value)).strip()
+    text = " ".join(str(value).split())
     return text or None
 
 
+# Identifiers repeat across a coleta's demandas (one órgão, a few UASGs): check each once.
+_cnpj = lru_cache(maxsize=4096)(normalize_cnpj)
+_uasg = lru_cache(maxsize=4096)(normalize_uasg)
+_dfd = lru_cache(maxsize=65536)(normalize_dfd)
+_date = lru_cache(maxsize=65536)(parse_date)
+
+
 def validate(item: Demanda) -> Demanda:
-    """A typed copy of `item`, or a reason-specific InvalidDemanda."""
+    """`item` with typed values (changed in place), or a reason-specific InvalidDemanda.
+
+    Nothing is changed when the item is dropped, so the coleta records what the portal wrote.
+    """
     if item.fonte not in FONTES:
         raise MissingField(f"fonte {item.fonte!r} is not one of {FONTES}")
     chave = _text(item.chave)
@@ -79,7 +88,7 @@ def validate(item: Demanda) -> Demanda:
     dates = {}
     for name in ("data_inicio", "data_fim", "data_desejada", "data_conclusao"):
         try:
-            dates[name] = parse_date(getattr(item, name))
+            dates[name] = _date(getattr(item, name))
         except InvalidValue as exc:
             raise InvalidData(f"{name}: {exc}") from None
     if dates["data_inicio"] and dates["data_fim"] and dates["data_fim"] < dates["data_inicio"]:
@@ -87,28 +96,23 @@ def validate(item: Demanda) -> Demanda:
     dfd = _text(item.dfd)
     if dfd is not None:
         try:
-            dfd = normalize_dfd(dfd)
+            dfd = _dfd(dfd)
         except InvalidIdentifier as exc:
             raise InvalidDfd(str(exc)) from None
     try:
-        orgao_cnpj = normalize_cnpj(item.orgao_cnpj) if item.orgao_cnpj else None
-        uasg = normalize_uasg(item.uasg) if item.uasg not in (None, "") else None
+        orgao_cnpj = _cnpj(item.orgao_cnpj) if item.orgao_cnpj else None
+        uasg = _uasg(str(item.uasg)) if item.uasg not in (None, "") else None
     except InvalidIdentifier as exc:
         raise InvalidIdentificador(str(exc)) from None
-    return replace(
-        item,
-        chave=chave,
-        status=status,
-        valor=valor,
-        dfd=dfd,
-        orgao_cnpj=orgao_cnpj,
-        uasg=uasg,
-        descricao=_text(item.descricao),
-        categoria=_text(item.categoria),
-        requisitante=_text(item.requisitante),
-        contratacao=_text(item.contratacao),
-        **dates,
-    )
+    item.chave, item.status, item.valor, item.dfd = chave, status, valor, dfd
+    item.orgao_cnpj, item.uasg = orgao_cnpj, uasg
+    item.descricao = _text(item.descricao)
+    item.categoria = _text(item.categoria)
+    item.requisitante = _text(item.requisitante)
+    item.contratacao = _text(item.contratacao)
+    item.data_inicio, item.data_fim = dates["data_inicio"], dates["data_fim"]
+    item.data_desejada, item.data_conclusao = dates["data_desejada"], dates["data_conclusao"]
+    return item
 
 
 class ValidationPipeline:
