@@ -53,8 +53,11 @@ SPAN_PGC_TITLE = "//span[text()='Planejamento e Gerenciamento de Contratações'
 DIV_PGC_ACCESS = "//div/p[2][text()='PGC']"
 WINDOW_TITLE = "Compras.gov.br - Fase Interna"
 # The app
-SPINNER = "//body/app-root/ng-http-loader/div[@id='spinner'] | //div[@id='spinner']"
-SESSION_EXPIRED = "//*[@id='sessao-expirada'] | //*[contains(text(),'Sua sessão expirou')]"
+# Anchored paths: these are evaluated on every DOM mutation during waits, and a `//` search over a
+# list of a thousand cards costs milliseconds each time. (The macro's XPath for the spinner was
+# `//body/app-root/ng-http-loader/div[@id='spinner']`, with `//div[@id='spinner']` as fallback.)
+SPINNER = "/html/body/app-root/ng-http-loader/div[@id='spinner']"
+SESSION_EXPIRED = "/html/body/div[@id='sessao-expirada']"
 DROPDOWN_PCA = "//p-dropdown[@placeholder='Selecione PCA']"
 DROPDOWN_PCA_LABEL = DROPDOWN_PCA + "//span[contains(@class,'p-dropdown-label')]"
 LI_PCA_TEMPLATE = "//li[starts-with(@aria-label,'PCA {ano} -')]"
@@ -86,9 +89,10 @@ ABAS = ("reprovadas", "aprovadas", "pendentes")
 STATUS_DA_ABA = {"reprovadas": "REPROVADA", "aprovadas": "APROVADA", "pendentes": "PENDENTE"}
 TAB_TEMPLATE = "//a[@id='contratacoes-{aba}']"
 TAB_PANEL_TEMPLATE = "//div[@aria-labelledby='contratacoes-{aba}']"
-TAB_TOTAL_LABEL = "/div[@class='search-results']/div/p-table/div/div/table/thead/div/div/div/div/div[2]/label"
-TAB_CARDS = "/div[@class='search-results']//table/tbody[contains(@class,'p-datatable-tbody')]/div"
-TAB_SCROLL_ANCHOR = "/div[@class='search-results']//table/tbody"
+TAB_TOTAL_LABEL = "./div[@class='search-results']/div/p-table/div/div/table/thead/div/div/div/div/div[2]/label"
+# relative to the tab panel (exact paths, as the macro's `tbody_template`)
+TAB_CARDS = "./div[@class='search-results']/div/p-table/div/div/table/tbody[contains(@class,'p-datatable-tbody')]/div"
+TAB_SCROLL_ANCHOR = "./div[@class='search-results']/div/p-table/div/div/table/tbody"
 CARD_BASE = "./p-card/div/div[@class='p-card-body']/div[@class='p-card-content']/div[1]/div"
 CARD_FIELDS = {
     "contratacao": "/div[1]/div/div[2]/a",
@@ -171,55 +175,98 @@ var out = [];
 for (var j = 0; j < r.snapshotLength; j++) out.push((r.snapshotItem(j).textContent || '').trim());
 return out;
 """
-# Rows of the DFD table, cells as text, plus the paginator state, in one round-trip.
-_JS_TABLE = """
+# Shared JS: table and card readers, evaluated in the page (no eval: the real app may have a CSP).
+_JS_LIB = """
 function all(x) { var r = document.evaluate(x, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
   var o = []; for (var i = 0; i < r.snapshotLength; i++) o.push(r.snapshotItem(i)); return o; }
-function txt(n) { return n ? (n.textContent || '').replace(/\\s+/g, ' ').trim() : null; }
-var a = arguments[0];
-var rows = all(a.rows).map(function (tr) {
-  return Array.prototype.map.call(tr.querySelectorAll(':scope > td'), function (td) { return txt(td); });
-});
-var cur = all(a.current)[0];
-var pages = all(a.pages).map(function (b) { return txt(b); });
-var last = all(a.last)[0];
-return {
-  headers: all(a.headers).map(txt), rows: rows, current: cur ? txt(cur) : null, pages: pages,
-  report: txt(all(a.report)[0]), last_disabled: last ? (last.disabled || last.className.indexOf('p-disabled') >= 0) : null,
-  spinner: all(a.spinner).length, expired: all(a.expired).length
-};
-"""
-_JS_CARDS = """
 function one(ctx, x) { return document.evaluate(x, ctx, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; }
+function count(x) { return document.evaluate(x, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null).snapshotLength; }
 function txt(n) { return n ? (n.textContent || '').replace(/\\s+/g, ' ').trim() : null; }
-var a = arguments[0];
-var r = document.evaluate(a.cards, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
-var out = [];
-for (var i = a.start; i < r.snapshotLength; i++) {
-  var base = one(r.snapshotItem(i), a.base);
-  if (!base) { out.push(null); continue; }
-  var card = {};
-  for (var k in a.fields) { var n = one(base, '.' + a.fields[k]); card[k] = n ? txt(n) : null; }
-  out.push(card);
+function shown(x) { return all(x).filter(function (n) { return n.nodeType === 1 && (n.offsetWidth || n.offsetHeight || n.getClientRects().length); }).length; }
+function expired(a) { return count(a.expired) > 0 || a.login_marks.some(function (m) { return location.href.indexOf(m) >= 0; }); }
+function tableState(a) {
+  var rows = all(a.rows).map(function (tr) {
+    return Array.prototype.map.call(tr.querySelectorAll(':scope > td'), function (td) { return txt(td); });
+  });
+  var cur = all(a.current)[0], last = all(a.last)[0];
+  return {
+    headers: all(a.headers).map(txt), rows: rows, current: cur ? txt(cur) : null,
+    pages: all(a.pages).map(function (b) { return txt(b); }), report: txt(all(a.report)[0]),
+    last_disabled: last ? (last.disabled || last.className.indexOf('p-disabled') >= 0) : null,
+    spinner: count(a.spinner), expired: expired(a)
+  };
 }
-var label = one(document, a.total);
-return {count: r.snapshotLength, cards: out, total: label ? txt(label) : null,
-        spinner: document.evaluate(a.spinner, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null).snapshotLength,
-        expired: document.evaluate(a.expired, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null).snapshotLength};
+function panelOf(a) { if (!a._panel || !a._panel.isConnected) a._panel = one(document, a.panel); return a._panel; }
+function within(ctx, x) { var r = document.evaluate(x, ctx, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+  var o = []; for (var i = 0; i < r.snapshotLength; i++) o.push(r.snapshotItem(i)); return o; }
+function cardCount(a) { var p = panelOf(a); return p ? document.evaluate('count(' + a.cards + ')', p, null, XPathResult.NUMBER_TYPE, null).numberValue : 0; }
+function cardsState(a) {
+  var p = panelOf(a);
+  var r = p ? within(p, a.cards) : [], out = [];
+  for (var i = a.start; i < r.length; i++) {
+    var base = one(r[i], a.base);
+    if (!base) { out.push(null); continue; }
+    var card = {};
+    for (var k in a.fields) { var n = one(base, '.' + a.fields[k]); card[k] = n ? txt(n) : null; }
+    out.push(card);
+  }
+  return {count: r.length, cards: out, total: p ? txt(one(p, a.total)) : null, spinner: count(a.spinner), expired: expired(a)};
+}
+function clickXPath(x) { var n = one(document, x); if (!n) return false; n.scrollIntoView({block: 'center'}); n.click(); return true; }
 """
+_JS_TABLE = _JS_LIB + "return tableState(arguments[0]);"
+_JS_CARDS = _JS_LIB + "return cardsState(arguments[0]);"
+# Event-driven wait in the browser: ACTION runs once, then CHECK runs on every DOM mutation and at
+# least every `poll_ms` (POLL_TIME), and the script returns as soon as CHECK returns a value (or
+# null after `slice_ms`, kept below the WebDriver script timeout). One round-trip per wait.
+_JS_WAIT = _JS_LIB + """
+var done = arguments[arguments.length - 1], a = arguments[0];
+var finished = false, obs = null, timer = null, limit = null;
+function finish(v) { if (finished) return; finished = true; if (obs) obs.disconnect(); clearInterval(timer); clearTimeout(limit); done(v); }
+function tick() { var v; try { v = (function () { /*CHECK*/ })(); } catch (e) { v = {error: String(e)}; } if (v) finish(v); }
+try { (function () { /*ACTION*/ })(); } catch (e) { finish({error: 'action: ' + String(e)}); }
+if (!finished) {
+  obs = new MutationObserver(tick);
+  obs.observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  timer = setInterval(tick, a.poll_ms);
+  limit = setTimeout(function () { finish(null); }, a.slice_ms);
+  tick();
+}
+"""
+_CHECK_IDLE = "if (expired(a)) return {expired: true}; return count(a.spinner) === 0 ? {idle: true} : null;"
+_CHECK_TABLE_MOVED = """
+var s = tableState(a);
+if (s.expired) return {expired: true};
+if (s.spinner || !s.headers.length || s.current === null || s.current === a.prev) return null;
+return {state: s};
+"""
+_CHECK_TABLE_READY = """
+var s = tableState(a);
+if (s.expired) return {expired: true};
+if (s.spinner || !s.headers.length || s.current === null) return null;
+return {state: s};
+"""
+_CHECK_CARDS_GROWN = """
+if (expired(a)) return {expired: true};
+if (count(a.spinner) || cardCount(a) <= a.before) return null;
+return {state: cardsState(a)};
+"""
+_CHECK_VISIBLE = "if (expired(a)) return {expired: true}; return shown(a.xpath) > 0 ? {shown: true} : null;"
+_CHECK_GONE = "if (expired(a)) return {expired: true}; return count(a.xpath) === 0 ? {gone: true} : null;"
+_ACTION_CLICK = "if (!clickXPath(a.click)) throw new Error('nothing to click at ' + a.click);"
+
 # Scroll the list's own scroll container (the nearest ancestor with overflow-y auto|scroll) to its end.
-_JS_SCROLL_END = """
-var n = document.evaluate(arguments[0], document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+_ACTION_SCROLL_END = """
+var n = a.panel ? one(panelOf(a), a.anchor) : one(document, a.anchor);
 while (n && n !== document.body) {
-  var s = getComputedStyle(n);
-  if ((s.overflowY === 'auto' || s.overflowY === 'scroll') && n.scrollHeight > n.clientHeight) break;
+  var st = getComputedStyle(n);
+  if ((st.overflowY === 'auto' || st.overflowY === 'scroll') && n.scrollHeight > n.clientHeight) break;
   n = n.parentElement;
 }
-if (!n || n === document.body) { window.scrollTo(0, document.body.scrollHeight); return 'window'; }
-n.scrollTop = n.scrollHeight;
-n.dispatchEvent(new Event('scroll'));
-return n.scrollTop;
+if (!n || n === document.body) { window.scrollTo(0, document.body.scrollHeight); }
+else { n.scrollTop = n.scrollHeight; n.dispatchEvent(new Event('scroll')); }
 """
+_JS_SCROLL_END = _JS_LIB + "var a = {anchor: arguments[0]};" + _ACTION_SCROLL_END
 
 
 def probe(driver: WebDriver, *xpaths: str) -> list[tuple[int, int]]:
@@ -260,16 +307,58 @@ def _click(driver: WebDriver, xpath: str, waits: Waits, what: str, timeout: floa
     wait_until(driver, attempt, waits, what, timeout)
 
 
+LOGIN_MARKS = (LOGIN_PATH, "/sso/")  # URL parts that mean the app sent us back to a login
+_SCRIPT_SLICE = 5.0  # seconds per in-browser wait call, well below the WebDriver script timeout
+
+
+def _common_args() -> dict[str, Any]:
+    return {"spinner": SPINNER, "expired": SESSION_EXPIRED, "login_marks": list(LOGIN_MARKS)}
+
+
+def _table_args() -> dict[str, Any]:
+    return {"rows": TABLE_ROWS, "headers": TABLE_HEADERS, "current": PAGINATOR_CURRENT_PAGE,
+            "pages": PAGINATOR_PAGES, "last": PAGINATOR_LAST, "report": PAGINATOR_REPORT, **_common_args()}
+
+
+def wait_js(driver: WebDriver, check_js: str, args: dict[str, Any], waits: Waits, what: str,
+            action_js: str = "", timeout: float | None = None) -> dict:
+    """Run `action_js` once in the page, then wait there until `check_js` returns a value: woken by
+    every DOM mutation and polled at least every POLL_TIME, so it returns as soon as the page is
+    ready, in one round-trip. Raises PgcSessionExpired / PgcPageError / PgcTimeout."""
+    limit = waits.timeout if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    action = action_js
+    while True:
+        remaining = max(0.05, deadline - time.monotonic())
+        payload = dict(args, poll_ms=max(10, int(waits.poll * 1000)), slice_ms=int(min(remaining, _SCRIPT_SLICE) * 1000))
+        script = _JS_WAIT.replace("/*CHECK*/", check_js).replace("/*ACTION*/", action)
+        try:
+            value = driver.execute_async_script(script, payload)
+        except JavascriptException:  # the document was replaced (a navigation): look again
+            value = None
+        action = ""
+        if value:
+            if value.get("expired"):
+                raise PgcSessionExpired("the PGC session expired")
+            if value.get("error"):
+                raise PgcPageError(f"{what}: {value['error']}")
+            return value
+        if time.monotonic() >= deadline:
+            raise PgcTimeout(f"timed out after {limit:g}s waiting for {what}")
+
+
+def wait_visible(driver: WebDriver, xpath: str, waits: Waits, what: str) -> None:
+    """Until an element at `xpath` is displayed (in-browser, woken by DOM mutations)."""
+    wait_js(driver, _CHECK_VISIBLE, dict(_common_args(), xpath=xpath), waits, what)
+
+
+def wait_gone(driver: WebDriver, xpath: str, waits: Waits, what: str) -> None:
+    wait_js(driver, _CHECK_GONE, dict(_common_args(), xpath=xpath), waits, what)
+
+
 def app_idle(driver: WebDriver, waits: Waits, what: str = "the PGC spinner to go away") -> None:
     """Wait out the ng-http-loader spinner; raise PgcSessionExpired when the app says so."""
-
-    def check():
-        (spinner, _), (expired, _) = probe(driver, SPINNER, SESSION_EXPIRED)
-        if expired or _on_login_page(driver):
-            raise PgcSessionExpired("the PGC session expired")
-        return spinner == 0
-
-    wait_until(driver, check, waits, what)
+    wait_js(driver, _CHECK_IDLE, _common_args(), waits, what)
     if waits.settle:
         time.sleep(waits.settle)
 
@@ -358,7 +447,7 @@ def open_pgc(driver: WebDriver, waits: Waits) -> None:
     """From the área de trabalho: click the PGC tile, switch to the new window `Compras.gov.br - Fase
     Interna`, close the other windows, and wait for the app's first load."""
     before = set(driver.window_handles)
-    wait_until(driver, lambda: probe(driver, DIV_PGC_ACCESS)[0][1], waits, "the PGC tile")
+    wait_visible(driver, DIV_PGC_ACCESS, waits, "the PGC tile")
     _click(driver, DIV_PGC_ACCESS, waits, "the PGC tile")
 
     def switched():
@@ -376,7 +465,7 @@ def open_pgc(driver: WebDriver, waits: Waits) -> None:
             driver.switch_to.window(other)
             driver.close()
     driver.switch_to.window(handle)
-    wait_until(driver, lambda: probe(driver, DROPDOWN_PCA)[0][1], waits, "the PGC app")
+    wait_visible(driver, DROPDOWN_PCA, waits, "the PGC app")
     app_idle(driver, waits)
 
 
@@ -453,25 +542,18 @@ def _parse_report(report: str | None) -> tuple[int | None, int | None, int | Non
 
 
 def _table_state(driver: WebDriver) -> dict:
-    return driver.execute_script(_JS_TABLE, {
-        "rows": TABLE_ROWS, "headers": TABLE_HEADERS, "current": PAGINATOR_CURRENT_PAGE,
-        "pages": PAGINATOR_PAGES, "last": PAGINATOR_LAST, "report": PAGINATOR_REPORT,
-        "spinner": SPINNER, "expired": SESSION_EXPIRED,
-    })
+    return driver.execute_script(_JS_TABLE, _table_args())
 
 
-def read_page(driver: WebDriver, waits: Waits) -> ListPage:
-    """The rows of the page on screen (DFD, Requisitante, Descrição, Valor, Situação) in one round-trip."""
+def _ready_table(driver: WebDriver, waits: Waits) -> dict:
+    return wait_js(driver, _CHECK_TABLE_READY, _table_args(), waits, "the DFD table of 'minha UASG'")["state"]
 
-    def ready():
-        state = _table_state(driver)
-        if state["expired"]:
-            raise PgcSessionExpired("the PGC session expired")
-        if state["spinner"] or not state["headers"] or state["current"] is None:
-            return None
-        return state
 
-    state = wait_until(driver, ready, waits, "the DFD table of 'minha UASG'")
+def read_page(driver: WebDriver, waits: Waits, state: dict | None = None) -> ListPage:
+    """The rows of the page on screen (DFD, Requisitante, Descrição, Valor, Situação), read in one
+    round-trip (or taken from `state`, a table state a wait already returned)."""
+    if state is None:
+        state = _ready_table(driver, waits)
     headers = state["headers"]
     if len(headers) < COL_SITUACAO or headers[COL_DFD - 1] != "DFD" or any(h not in headers for h in REQUIRED_HEADERS):
         raise PgcPageError(f"unexpected DFD table headers: {headers}")
@@ -498,37 +580,23 @@ def read_page(driver: WebDriver, waits: Waits) -> ListPage:
     return ListPage(page=page, pages=pages, total=total, first=first, last=last, rows=rows)
 
 
-def goto_page(driver: WebDriver, target: int, waits: Waits) -> None:
+def goto_page(driver: WebDriver, target: int, waits: Waits, state: dict | None = None) -> dict:
     """Click through the paginator until page `target` is highlighted (only ~5 page buttons show
-    at a time: jump to the visible one nearest the target, or to the last page)."""
+    at a time: jump to the visible one nearest the target). Each click and the wait for the new
+    page is one round-trip; returns the table state of page `target`."""
+    if state is None:
+        state = _ready_table(driver, waits)
     for _ in range(10_000):
-        state = _table_state(driver)
-        if state["expired"]:
-            raise PgcSessionExpired("the PGC session expired")
-        if state["spinner"] or state["current"] is None:
-            app_idle(driver, waits)
-            continue
         current = int(state["current"])
         if current == target:
-            return
+            return state
         visible = [int(p) for p in state["pages"] if p.isdigit()]
-        if target in visible:
-            xpath = f"{PAGINATOR_PAGES}[normalize-space(text())='{target}']"
-        else:
-            # the page button nearest the target
-            nearest = min(visible, key=lambda p: abs(p - target))
-            if nearest == current:
-                raise PgcPageError(f"page {target} cannot be reached from page {current} (pages {visible})")
-            xpath = f"{PAGINATOR_PAGES}[normalize-space(text())='{nearest}']"
-        _click(driver, xpath, waits, "a paginator button")
-        def moved():
-            now = _table_state(driver)
-            if now["expired"]:
-                raise PgcSessionExpired("the PGC session expired")
-            return now["current"] != str(current)
-
-        wait_until(driver, moved, waits, "the paginator to move")
-        app_idle(driver, waits)
+        step = target if target in visible else min(visible, key=lambda p: abs(p - target))
+        if step == current:
+            raise PgcPageError(f"page {target} cannot be reached from page {current} (pages {visible})")
+        args = dict(_table_args(), prev=str(current), click=f"{PAGINATOR_PAGES}[normalize-space(text())='{step}']")
+        state = wait_js(driver, _CHECK_TABLE_MOVED, args, waits, f"page {step} of the DFD table",
+                        action_js=_ACTION_CLICK)["state"]
     raise PgcPageError(f"page {target} not reached")
 
 
@@ -536,14 +604,12 @@ def read_list_page(driver: WebDriver, target: int, waits: Waits, attempts: int =
     """Go to page `target` and read it; a page with fewer rows than the paginator announces (the
     real app's flaky last page) is left and read again. Returns (page, re-reads)."""
     rereads = 0
-    goto_page(driver, target, waits)
-    page = read_page(driver, waits)
+    page = read_page(driver, waits, goto_page(driver, target, waits))
     while page.expected_rows is not None and len(page.rows) != page.expected_rows and rereads < attempts:
         rereads += 1
         logger.info("PGC page %d showed %d rows of %d; reading it again", target, len(page.rows), page.expected_rows)
-        goto_page(driver, target - 1 if target > 1 else target + 1, waits)
-        goto_page(driver, target, waits)
-        page = read_page(driver, waits)
+        state = goto_page(driver, target - 1 if target > 1 else target + 1, waits)
+        page = read_page(driver, waits, goto_page(driver, target, waits, state))
     return page, rereads
 
 
@@ -553,14 +619,14 @@ def open_dfd_detail(driver: WebDriver, dfd: str, waits: Waits) -> dict[str, str 
     button = wait_until(driver, lambda: driver.find_element(By.XPATH, row_xpath).find_element(By.XPATH, ROW_DETAIL_BUTTON),
                         waits, f"the detail button of DFD {dfd}")
     driver.execute_script("arguments[0].click();", button)
-    wait_until(driver, lambda: probe(driver, DETAIL_TITLE)[0][1], waits, "the DFD detail modal")
+    wait_visible(driver, DETAIL_TITLE, waits, "the DFD detail modal")
     app_idle(driver, waits)
     detail = {
         "data_conclusao": (texts(driver, DETAIL_CONCLUSAO) or [None])[0],
         "editor": (texts(driver, DETAIL_EDITOR) or [None])[0],
     }
     _click(driver, DETAIL_CLOSE, waits, "the 'Fechar' button")
-    wait_until(driver, lambda: probe(driver, DETAIL_TITLE)[0][0] == 0, waits, "the detail modal to close")
+    wait_gone(driver, DETAIL_TITLE, waits, "the detail modal to close")
     return detail
 
 
@@ -568,7 +634,7 @@ def open_dfd_detail(driver: WebDriver, dfd: str, waits: Waits) -> dict[str, str 
 def open_formacao(driver: WebDriver, ano: int, waits: Waits) -> None:
     app_idle(driver, waits)
     _click(driver, BTN_FORMACAO_PCA, waits, "the 'Formação do PCA' button")
-    wait_until(driver, lambda: probe(driver, DROPDOWN_PCA)[0][1], waits, "the Formação do PCA screen")
+    wait_visible(driver, DROPDOWN_PCA, waits, "the Formação do PCA screen")
     app_idle(driver, waits)
     select_pca(driver, ano, waits)
     wait_until(driver, lambda: probe(driver, TAB_TEMPLATE.format(aba=ABAS[0]))[0][1], waits, "the contratações tabs")
@@ -594,17 +660,16 @@ def read_tab(driver: WebDriver, aba: str, waits: Waits, budget: float = 180.0, s
     or `stale_rounds` scrolls without growth, returning what was read with complete=False."""
     panel = TAB_PANEL_TEMPLATE.format(aba=aba)
     _click(driver, TAB_TEMPLATE.format(aba=aba), waits, f"the tab {aba}")
-    wait_until(driver, lambda: probe(driver, panel)[0][1], waits, f"the panel of tab {aba}")
+    wait_visible(driver, panel, waits, f"the panel of tab {aba}")
     app_idle(driver, waits)
-    args = {"cards": panel + TAB_CARDS, "base": CARD_BASE, "fields": CARD_FIELDS, "total": panel + TAB_TOTAL_LABEL,
-            "spinner": SPINNER, "expired": SESSION_EXPIRED, "start": 0}
+    args = {"panel": panel, "cards": TAB_CARDS, "base": CARD_BASE, "fields": CARD_FIELDS, "total": TAB_TOTAL_LABEL,
+            "start": 0, **_common_args()}
     cards: list[dict] = []
     total: int | None = None
     stale = rounds = 0
     deadline = time.monotonic() + budget
+    state = driver.execute_script(_JS_CARDS, args)
     while True:
-        args["start"] = len(cards)
-        state = driver.execute_script(_JS_CARDS, args)
         if state["expired"]:
             raise PgcSessionExpired("the PGC session expired")
         total = _digits(state["total"])
@@ -616,24 +681,16 @@ def read_tab(driver: WebDriver, aba: str, waits: Waits, budget: float = 180.0, s
             return TabRead(aba, total, cards, rounds, True)
         if stale >= stale_rounds or time.monotonic() > deadline:
             return TabRead(aba, total, cards, rounds, False)
-        if state["spinner"]:
-            app_idle(driver, waits)
-            continue
-        count_before = state["count"]
-        driver.execute_script(_JS_SCROLL_END, panel + TAB_SCROLL_ANCHOR)
+        # scroll the list's own container to its end, then wait for more cards (one round-trip)
+        args["start"] = len(cards)
+        wait_args = dict(args, before=state["count"], anchor=TAB_SCROLL_ANCHOR)
         rounds += 1
         stale += 1
-
-        def grown():
-            s = driver.execute_script(_JS_PROBE, [panel + TAB_CARDS, SPINNER, SESSION_EXPIRED])
-            if s[2][0]:
-                raise PgcSessionExpired("the PGC session expired")
-            return s[0][0] > count_before and s[1][0] == 0
-
         try:
-            wait_until(driver, grown, waits, f"more cards in tab {aba}", timeout=min(waits.timeout, 5.0))
+            state = wait_js(driver, _CHECK_CARDS_GROWN, wait_args, waits, f"more cards in tab {aba}",
+                            action_js=_ACTION_SCROLL_END, timeout=min(waits.timeout, 5.0))["state"]
         except PgcTimeout:
-            pass
+            state = driver.execute_script(_JS_CARDS, args)
 
 
 # -- actions for the browser layer -------------------------------------------------------------

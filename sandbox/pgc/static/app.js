@@ -274,17 +274,17 @@
     s.carregando = true;
     api('/contratacoes?pca=' + state.pca + '&aba=' + aba + '&offset=' + s.itens.length, function (d) {
       s.total = d.total;
-      d.registros.forEach(function (c) { s.itens.push(c); anexarCard(aba, c); });
+      var tbody = document.querySelector('div[aria-labelledby="contratacoes-' + aba + '"] tbody');
+      d.registros.forEach(function (c) { s.itens.push(c); anexarCard(tbody, aba, c); });
     }).then(function () { s.carregando = false; });
   }
 
   function campo(rotulo, valor) { return h('div', {}, [h('label', { text: rotulo }), h('p', { text: valor })]); }
 
-  function anexarCard(aba, c) {
-    var tbody = document.querySelector('div[aria-labelledby="contratacoes-' + aba + '"] tbody');
+  function anexarCard(tbody, aba, c) {
     if (!tbody) return;
-    var vazio = tbody.querySelector('.sem-registros');
-    if (vazio) vazio.remove();
+    var vazio = tbody.firstElementChild;
+    if (vazio && vazio.className === 'sem-registros') vazio.remove();
     var topo = h('div', {}, [h('div', { 'class': 'd-flex' }, [
       h('div', { 'class': 'icone' }, [h('i', { 'class': 'fas fa-file-contract' })]),
       h('div', {}, [h('a', { href: 'javascript:void(0)', 'class': 'link-contratacao', text: c.contratacao }),
