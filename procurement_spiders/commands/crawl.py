@@ -14,7 +14,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from procurement_spiders.config import ConfigError, config_from_settings
+from procurement_spiders.commands import config_or_exit
 from procurement_spiders.logging import configure_project_logging
 from procurement_spiders.spiders.base import SpiderArgumentError
 
@@ -23,10 +23,7 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        try:
-            config = config_from_settings(self.settings)
-        except ConfigError as exc:
-            sys.exit(f"configuration error: {exc}")
+        config = config_or_exit(self.settings)
         if args:
             self._check_arguments(args[0], config, opts.spargs)
         configure_project_logging(self.settings)

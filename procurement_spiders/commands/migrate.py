@@ -7,7 +7,7 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 
-from procurement_spiders.config import ConfigError, config_from_settings
+from procurement_spiders.commands import config_or_exit
 from procurement_spiders.storage.migrations import MigrationError, apply_migrations
 
 
@@ -21,12 +21,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         import psycopg
 
-        try:
-            config = config_from_settings(self.settings)
-        except ConfigError as exc:
-            sys.exit(f"configuration error: {exc}")
-        if not config.database_url:
-            sys.exit("configuration error: DATABASE_URL is not set")
+        config = config_or_exit(self.settings, need_database=True)
         try:
             applied = apply_migrations(config.database_url)
         except (MigrationError, psycopg.Error) as exc:

@@ -7,7 +7,7 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 
-from procurement_spiders.config import ConfigError, config_from_settings
+from procurement_spiders.commands import config_or_exit
 from procurement_spiders.storage.summary import coleta_summary, last_coleta_ids
 
 
@@ -26,12 +26,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         import psycopg
 
-        try:
-            config = config_from_settings(self.settings)
-        except ConfigError as exc:
-            sys.exit(f"configuration error: {exc}")
-        if not config.database_url:
-            sys.exit("configuration error: DATABASE_URL is not set")
+        config = config_or_exit(self.settings, need_database=True)
         try:
             ids = [opts.coleta] if opts.coleta else last_coleta_ids(config.database_url, opts.ultimas)
             if not ids:

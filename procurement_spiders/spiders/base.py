@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -163,7 +163,3 @@ class ColetaSpider(scrapy.Spider):
         if not isinstance(rows, list):
             raise InvalidPortalResponse(f"{response.url} answered a {type(rows).__name__}, not a list of rows")
         return rows
-
-
-def count(iterable: Iterable[Any]) -> int:
-    return sum(1 for _ in iterable)
