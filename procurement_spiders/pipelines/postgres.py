@@ -24,6 +24,7 @@ from scrapy.utils.asyncio import run_in_thread
 from procurement_spiders.config import config_from_settings
 from procurement_spiders.items import Demanda
 from procurement_spiders.logging import log_context
+from procurement_spiders.storage import coletas as coletas_sql
 from procurement_spiders.storage.coletas import copy_demandas, demanda_row, finish_coleta, open_coleta
 from procurement_spiders.storage.migrations import apply_migrations
 
@@ -54,6 +55,7 @@ class PostgresPipeline:
         config = config_from_settings(crawler.settings)
         if not config.database_url:
             raise NotConfigured("DATABASE_URL is not set: demandas are not stored in PostgreSQL")
+        coletas_sql.echo_sql = config.sqlalchemy_echo
         pipeline = cls(
             crawler,
             config.database_url,

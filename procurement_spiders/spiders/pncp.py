@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
+from procurement_spiders.logging import log_context
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_dfd
 from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.base import (
@@ -241,6 +242,7 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             yield self.items_request(plan, 1, self.page_size, sequential=True)
             return
         self.crawler.stats.inc_value("progress/total_items", plan.expected)
+        log_context["total_items"] = self.crawler.stats.get_value("progress/total_items")
         pages = max(1, math.ceil(plan.expected / self.page_size))
         for page in range(1, pages + 1):
             # The last announced page continues sequentially if it comes back full.

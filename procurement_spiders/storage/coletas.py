@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
@@ -13,6 +14,14 @@ from psycopg.types.json import Jsonb
 from procurement_spiders.items import DEMANDA_COLUMNS
 
 _COPY_SQL = f"COPY demandas (coleta_id, {', '.join(DEMANDA_COLUMNS)}) FROM STDIN"
+
+sql_logger = logging.getLogger("procurement_spiders.sql")
+echo_sql = False  # SQLALCHEMY_ECHO=true: every statement the project runs is logged (legacy name)
+
+
+def _echo(sql: str, detail: str = "") -> None:
+    if echo_sql:
+        sql_logger.info("%s%s", " ".join(sql.split()), f" -- {detail}" if detail else "")
 
 
 def dumps_json(value: Any) -> str:
@@ -42,23 +51,21 @@ def open_coleta(
     orgao_cnpj: str | None,
     dados: dict[str, Any],
 ) -> int:
+    sql = """INSERT INTO coletas (fonte, ano_referencia, spider, job_id, orgao_cnpj, dados, status)
+             VALUES (%s, %s, %s, %s, %s, %s, 'running') RETURNING id"""
+    _echo(sql)
     with conn.transaction():
-        row = conn.execute(
-            """INSERT INTO coletas (fonte, ano_referencia, spider, job_id, orgao_cnpj, dados, status)
-               VALUES (%s, %s, %s, %s, %s, %s, 'running') RETURNING id""",
-            (fonte, ano_referencia, spider, job_id, orgao_cnpj, jsonb(dados)),
-        ).fetchone()
+        row = conn.execute(sql, (fonte, ano_referencia, spider, job_id, orgao_cnpj, jsonb(dados))).fetchone()
     assert row is not None
     return int(row[0])
 
 
 def finish_coleta(conn: psycopg.Connection, coleta_id: int, *, status: str, dados: dict[str, Any]) -> None:
     """Close the coleta; `dados` is merged over what was recorded when it opened."""
+    sql = "UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'"
+    _echo(sql, f"coleta {coleta_id} -> {status}")
     with conn.transaction():
-        conn.execute(
-            "UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
-            (status, jsonb(dados), coleta_id),
-        )
+        conn.execute(sql, (status, jsonb(dados), coleta_id))
 
 
 def copy_demandas(conn: psycopg.Connection, coleta_id: int, rows: Iterable[Sequence[Any]]) -> int:
@@ -68,6 +75,7 @@ def copy_demandas(conn: psycopg.Connection, coleta_id: int, rows: Iterable[Seque
         for row in rows:
             copy.write_row((coleta_id, *row))
             count += 1
+    _echo(_COPY_SQL, f"{count} rows, coleta {coleta_id}")
     return count
 
 

@@ -77,3 +77,14 @@ def test_unreachable_database_stops_the_crawl_before_any_item(tmp_path):
     )
     assert "database unavailable" in result.stderr
     assert "'finish_reason': 'database_error'" in result.stderr
+
+
+def test_sqlalchemy_echo_logs_each_statement(database_url):
+    result = crawl(database_url, "-a", "n=12", "-s", "POSTGRES_BATCH_SIZE=5", SQLALCHEMY_ECHO="true")
+    assert result.returncode == 0, result.stderr
+    echoed = [line for line in result.stderr.splitlines() if "[procurement_spiders.sql]" in line]
+    assert len(echoed) == 5  # INSERT coleta, 3 COPY batches, UPDATE coleta
+    assert "INSERT INTO coletas" in echoed[0] and "UPDATE coletas" in echoed[-1]
+    assert sum("COPY demandas" in line for line in echoed) == 3
+    quiet = crawl(database_url, "-a", "n=2")
+    assert "[procurement_spiders.sql]" not in quiet.stderr
