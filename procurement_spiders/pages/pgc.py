@@ -26,6 +26,7 @@ from typing import Any, Callable
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     JavascriptException,
+    WebDriverException,
     NoSuchElementException,
     StaleElementReferenceException,
 )
@@ -60,6 +61,8 @@ SPINNER = "/html/body/app-root/ng-http-loader/div[@id='spinner']"
 SESSION_EXPIRED = "/html/body/div[@id='sessao-expirada']"
 DROPDOWN_PCA = "//p-dropdown[@placeholder='Selecione PCA']"
 DROPDOWN_PCA_LABEL = DROPDOWN_PCA + "//span[contains(@class,'p-dropdown-label')]"
+# what a script click must hit (a click on the p-dropdown host element does not reach PrimeNG's handler)
+DROPDOWN_PCA_TOGGLE = DROPDOWN_PCA + "//div[contains(@class,'p-dropdown-trigger')]"
 LI_PCA_TEMPLATE = "//li[starts-with(@aria-label,'PCA {ano} -')]"
 LI_PCA_ANY = "//li[starts-with(@aria-label,'PCA ')]"
 RADIO_MINHA_UASG_ID = "minha-uasg"
@@ -253,6 +256,12 @@ return {state: cardsState(a)};
 """
 _CHECK_VISIBLE = "if (expired(a)) return {expired: true}; return shown(a.xpath) > 0 ? {shown: true} : null;"
 _CHECK_GONE = "if (expired(a)) return {expired: true}; return count(a.xpath) === 0 ? {gone: true} : null;"
+_CHECK_OPTION = """
+if (expired(a)) return {expired: true};
+if (shown(a.option)) return {ok: true};
+var any = all(a.any);
+return any.length ? {missing: any.map(txt)} : null;
+"""
 _ACTION_CLICK = "if (!clickXPath(a.click)) throw new Error('nothing to click at ' + a.click);"
 
 # Scroll the list's own scroll container (the nearest ancestor with overflow-y auto|scroll) to its end.
@@ -308,6 +317,7 @@ def _click(driver: WebDriver, xpath: str, waits: Waits, what: str, timeout: floa
 
 
 LOGIN_MARKS = (LOGIN_PATH, "/sso/")  # URL parts that mean the app sent us back to a login
+_NAVIGATION_MARKS = ("document unloaded", "execution context", "frame detached", "target frame")
 _SCRIPT_SLICE = 5.0  # seconds per in-browser wait call, well below the WebDriver script timeout
 
 
@@ -335,6 +345,10 @@ def wait_js(driver: WebDriver, check_js: str, args: dict[str, Any], waits: Waits
         try:
             value = driver.execute_async_script(script, payload)
         except JavascriptException:  # the document was replaced (a navigation): look again
+            value = None
+        except WebDriverException as exc:
+            if not any(m in (exc.msg or "").lower() for m in _NAVIGATION_MARKS):
+                raise
             value = None
         action = ""
         if value:
@@ -394,20 +408,29 @@ def _login_outcome(driver: WebDriver) -> str | None:
     return None
 
 
+def _login_args(**extra: Any) -> dict[str, Any]:
+    # On the login pages "expired" makes no sense: no session marks, no login-URL marks.
+    return {"spinner": SPINNER, "expired": SESSION_EXPIRED, "login_marks": [], **extra}
+
+
 def login_legacy(driver: WebDriver, comprasnet_base_url: str, cpf: str, senha: str, waits: Waits,
                  navigate: bool = True) -> None:
     """The legacy Comprasnet form: Governo panel, CPF + senha, submit, wait for the área de trabalho."""
     if navigate:
         driver.get(comprasnet_base_url.rstrip("/") + LOGIN_PATH)
-    (inp, inp_shown), = probe(driver, f"//*[@id='{INPUT_LOGIN_ID}']")
+    field = f"//*[@id='{INPUT_LOGIN_ID}']"
+    (_, inp_shown), = probe(driver, field)
     if not inp_shown:
-        _click(driver, BTN_EXPAND_GOVERNO, waits, "the 'Governo' login panel")
-    field_login = wait_until(driver, lambda: _displayed(driver, By.ID, INPUT_LOGIN_ID), waits, "the CPF field")
+        wait_js(driver, _CHECK_VISIBLE, _login_args(xpath=field, click=BTN_EXPAND_GOVERNO), waits,
+                "the 'Governo' login panel", action_js=_ACTION_CLICK)
+    field_login = driver.find_element(By.ID, INPUT_LOGIN_ID)
     field_login.clear()
     field_login.send_keys(cpf)
     field_senha = driver.find_element(By.ID, INPUT_SENHA_ID)
     field_senha.clear()
     field_senha.send_keys(senha)
+    # The submit navigates: wait from Python (an in-page wait must never span a navigation, which
+    # WebDriver reports as a script timeout).
     _click(driver, BTN_LOGIN_SUBMIT, waits, "the login button")
     outcome = wait_until(driver, lambda: _login_outcome(driver), waits, "the área de trabalho after login")
     if outcome != "ok":
@@ -497,19 +520,12 @@ def select_pca(driver: WebDriver, ano: int, waits: Waits) -> None:
     label = texts(driver, DROPDOWN_PCA_LABEL)
     if label and label[0].startswith(f"PCA {int(ano)} -"):
         return
-    _click(driver, DROPDOWN_PCA, waits, "the 'Selecione PCA' dropdown")
-
-    def listed():
-        (n, shown), (any_n, _) = probe(driver, option, LI_PCA_ANY)
-        if shown:
-            return True
-        if any_n:
-            raise PgcPageError(f"PCA {ano} is not offered; options: {texts(driver, LI_PCA_ANY)}")
-        return False
-
-    wait_until(driver, listed, waits, f"the option 'PCA {ano}'")
-    _click(driver, option, waits, f"the option 'PCA {ano}'")
-    app_idle(driver, waits)
+    found = wait_js(driver, _CHECK_OPTION, dict(_common_args(), option=option, any=LI_PCA_ANY, click=DROPDOWN_PCA_TOGGLE),
+                    waits, f"the option 'PCA {ano}'", action_js=_ACTION_CLICK)
+    if found.get("missing") is not None:
+        raise PgcPageError(f"PCA {ano} is not offered; options: {found['missing']}")
+    wait_js(driver, _CHECK_IDLE, dict(_common_args(), click=option), waits, f"the data of PCA {ano}",
+            action_js=_ACTION_CLICK)
 
 
 def select_uasg_tab(driver: WebDriver, waits: Waits) -> None:
