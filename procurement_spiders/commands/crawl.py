@@ -1,9 +1,9 @@
-"""`scrapy crawl`, with the project's promises kept before and after the crawl:
+"""`scrapy crawl` (and `scrapy runspider`), with the project's promises kept before and after:
 
 - a bad spider argument is one clear line and exit status 2, before any request;
 - LOG_FORMAT=json applies from the very first log line;
-- a crawl that did not finish cleanly (`finish_reason` other than `finished`) exits non-zero,
-  so cron, scrapyd and CI see it.
+- a crawl that did not finish cleanly (`finish_reason` other than `finished`, or data lost on
+  the way: `coleta/incompleta`) exits non-zero, so cron, scrapyd and CI see it.
 """
 
 from __future__ import annotations
@@ -19,22 +19,44 @@ from procurement_spiders.logging import configure_project_logging
 from procurement_spiders.spiders.base import SpiderArgumentError
 
 
-class Command(ScrapyCrawlCommand):
+def crawl_succeeded(stats) -> bool:
+    return stats.get_value("finish_reason") == "finished" and not stats.get_value("coleta/incompleta")
+
+
+class ProjectRunMixin:
+    """Shared by crawl and runspider: configuration checked and logging set up before the
+    crawler process exists; the exit status says whether the crawl really succeeded."""
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
-        assert self.settings is not None
         config = config_or_exit(self.settings)
-        if args:
-            self._check_arguments(args[0], config, opts.spargs)
+        self.check_arguments(args, config, opts.spargs)
         configure_project_logging(self.settings)
 
-    def _check_arguments(self, spider_name: str, config, spargs: dict) -> None:
+    def check_arguments(self, args: list[str], config, spargs: dict) -> None:
+        pass
+
+    def _create_crawler(self, spidercls):
+        self._crawler = super()._create_crawler(spidercls)
+        return self._crawler
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().run(args, opts)
+        crawler = getattr(self, "_crawler", None)
+        if not self.exitcode and crawler is not None and not crawl_succeeded(crawler.stats):
+            self.exitcode = 1
+
+
+class Command(ProjectRunMixin, ScrapyCrawlCommand):
+    def check_arguments(self, args: list[str], config, spargs: dict) -> None:
+        if not args:
+            return
         from scrapy.spiderloader import get_spider_loader
 
         try:
-            spidercls = get_spider_loader(self.settings).load(spider_name)
+            spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
-            raise UsageError(f"Spider not found: {spider_name}") from None
+            raise UsageError(f"Spider not found: {args[0]}") from None
         validate = getattr(spidercls, "validate_arguments", None)
         if validate is None:
             return
@@ -43,15 +65,3 @@ class Command(ScrapyCrawlCommand):
         except SpiderArgumentError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
-
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give exactly one spider name")
-        assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif crawler.stats.get_value("finish_reason") != "finished":
-            self.exitcode = 1

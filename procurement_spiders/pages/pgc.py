@@ -807,6 +807,31 @@ class PgcActions:
 
         return self._guard(list_page)
 
+    def _pages_result(self, driver: WebDriver, pages: list[int], detail_skip: set[str] | None) -> dict:
+        """Several pages in one step (fewer browser-layer round-trips). When the session expires
+        midway, the pages read so far come back with the error, so nothing read is lost."""
+        done: list[dict] = []
+        try:
+            for page in pages:
+                done.append(self._page_result(driver, page, detail_skip))
+        except PgcSessionExpired:
+            return {"ok": False, "erro": "sessao_expirada", "pages": done}
+        return {"ok": True, "pages": done}
+
+    def login_and_list_pages(self, ano: int, pages: list[int], detail_skip: set[str] | None = None) -> Callable[[WebDriver], dict]:
+        def login_and_list_pages(driver: WebDriver) -> dict:
+            self.login(driver)
+            open_dfd_list(driver, ano, self.waits)
+            return self._pages_result(driver, pages, detail_skip)
+
+        return self._guard(login_and_list_pages)
+
+    def list_pages(self, pages: list[int], detail_skip: set[str] | None = None) -> Callable[[WebDriver], dict]:
+        def list_pages(driver: WebDriver) -> dict:
+            return self._pages_result(driver, pages, detail_skip)
+
+        return self._guard(list_pages)
+
     def login_and_formacao(self, ano: int) -> Callable[[WebDriver], dict]:
         def login_and_formacao(driver: WebDriver) -> dict:
             self.login(driver)

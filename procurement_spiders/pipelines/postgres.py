@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import asdict
 from typing import Any
 
@@ -86,7 +85,7 @@ class PostgresPipeline:
             fonte=spider.fonte,
             ano_referencia=spider.ano,
             spider=spider.name,
-            job_id=getattr(spider, "_job", None) or os.environ.get("SCRAPY_JOB"),  # scrapyd 1.6: -a _job=…
+            job_id=getattr(spider, "_job", None),  # scrapyd passes -a _job=<id>
             orgao_cnpj=getattr(spider, "cnpj", None),
             dados={"argumentos": spider.coleta_argumentos, "portais": spider.portal_urls()},
         )
@@ -129,8 +128,10 @@ class PostgresPipeline:
     async def spider_closed(self, spider, reason: str) -> None:
         if self.conn is None or self.coleta_id is None:
             return
-        status = "success" if reason == "finished" and self.failure is None else "error"
         stats = self.crawler.stats.get_stats()
+        # Data lost on the way (a page that never answered, an unreadable row) is not a success.
+        complete = not stats.get("coleta/incompleta")
+        status = "success" if reason == "finished" and self.failure is None and complete else "error"
         drops_by_reason = {
             key.rsplit("/", 1)[-1]: value
             for key, value in stats.items()
@@ -138,6 +139,7 @@ class PostgresPipeline:
         }
         dados = {
             "finish_reason": reason,
+            "incompleta": not complete,
             "demandas_armazenadas": self.stored,
             "falha_armazenamento": self.failure,
             "descartes": {

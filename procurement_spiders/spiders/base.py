@@ -110,6 +110,13 @@ class ColetaSpider(scrapy.Spider):
         return cls.parse_arguments(config, raw)
 
     @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        # RETRY_COUNT is the project's name for Scrapy's RETRY_TIMES; `-s RETRY_COUNT=N` moves both.
+        if "RETRY_COUNT" in settings:
+            settings.set("RETRY_TIMES", settings.getint("RETRY_COUNT"), priority=settings.getpriority("RETRY_COUNT"))
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any):
         config = config_from_settings(crawler.settings)
         typed = cls.validate_arguments(config, kwargs)

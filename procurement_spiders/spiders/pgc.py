@@ -23,6 +23,7 @@ from procurement_spiders.spiders.pgc_browser import PgcBrowserMixin
 
 MAX_REREADS_PER_PAGE = 3
 MAX_FULL_PASSES = 2  # extra walks over every page when the total is still not reached
+PAGES_PER_STEP = 5  # pages read per browser step (setting PGC_PAGES_PER_STEP); fewer round-trips
 
 
 class PgcSpider(PgcBrowserMixin, ColetaSpider):
@@ -51,38 +52,47 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
 
     async def start(self):
         self.pgc_init()
+        self.pages_per_step = max(1, self.settings.getint("PGC_PAGES_PER_STEP", PAGES_PER_STEP))
         self.logger.info("collecting the DFDs of PCA %s from PGC at %s (login %s%s)", self.ano,
                          self.config.pgc_base_url, self.config.pgc_login_mode,
                          ", with DFD details" if self.detalhes else "")
-        yield self.login_request(1, new_session=False)
+        yield self.login_request([1], new_session=False)
 
     # -- steps -------------------------------------------------------------------------------
     def _detail_skip(self) -> set[str] | None:
         return set(self.rows) if self.detalhes else None
 
-    def login_request(self, page: int, *, new_session: bool):
+    def login_request(self, pages: list[int], *, new_session: bool):
         return self.pgc_request(
-            self.pgc_actions.login_and_list_page(self.ano, page, detail_skip=self._detail_skip()),
-            self.parse_page, navigate=True, label=f"login-page-{page}", new_session=new_session,
-            cb_kwargs={"page": page},
+            self.pgc_actions.login_and_list_pages(self.ano, pages, detail_skip=self._detail_skip()),
+            self.parse_pages, navigate=True, label=f"login-pages-{pages[0]}", new_session=new_session,
+            cb_kwargs={"pages": pages},
         )
 
-    def page_request(self, page: int):
+    def pages_request(self, pages: list[int]):
         return self.pgc_request(
-            self.pgc_actions.list_page(page, detail_skip=self._detail_skip()),
-            self.parse_page, navigate=False, label=f"page-{page}", cb_kwargs={"page": page},
+            self.pgc_actions.list_pages(pages, detail_skip=self._detail_skip()),
+            self.parse_pages, navigate=False, label=f"pages-{pages[0]}-{pages[-1]}", cb_kwargs={"pages": pages},
         )
 
     def pgc_resume(self, failed_request, *, new_session: bool):
-        yield self.login_request(failed_request.cb_kwargs.get("page", 1), new_session=new_session)
+        yield self.login_request(failed_request.cb_kwargs.get("pages") or [1], new_session=new_session)
 
     # -- parsing -----------------------------------------------------------------------------
-    def parse_page(self, response, page: int):
-        result = self.pgc_result(response)
-        if result is None:
-            self.pgc_relogin_allowed(f"the session expired at page {page}")
-            yield self.login_request(page, new_session=False)
+    def parse_pages(self, response, pages: list[int]):
+        result = response.meta.get("selenium_result") or {}
+        read = result.get("pages") or []
+        for asked, page_result in zip(pages, read):
+            yield from self.parse_page(asked, page_result)
+        if not result.get("ok"):
+            if self.pgc_result(response) is None:  # session expired (a login failure raised CloseSpider)
+                remaining = pages[len(read):] or [pages[-1]]
+                self.pgc_relogin_allowed(f"the session expired at page {remaining[0]}")
+                yield self.login_request(remaining, new_session=False)
             return
+        yield from self.next_step()
+
+    def parse_page(self, page: int, result: dict):
         data = result["page"]
         stats = self.crawler.stats
         stats.inc_value("pgc/pages_read")
@@ -107,7 +117,6 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
         self.page_dfds[page] = dfds
         self.reads[page] = self.reads.get(page, 0) + 1
         self.check_neighbours(page)
-        yield from self.next_step()
 
     def check_neighbours(self, page: int) -> None:
         """Rows shared with an adjacent page mean one of the two was shifted: read both again."""
@@ -122,16 +131,19 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
             self.crawler.stats.inc_value("pgc/overlaps")
             self.logger.info("PGC: pages %d and %d share rows; reading them again", min(page, other), max(page, other))
 
+    def _take_batch(self) -> list[int]:
+        return [self.queue.popleft() for _ in range(min(self.pages_per_step, len(self.queue)))]
+
     def next_step(self):
         if self.queue:
-            yield self.page_request(self.queue.popleft())
+            yield self.pages_request(self._take_batch())
             return
         if self.total is not None and len(self.rows) < self.total and self.full_passes < MAX_FULL_PASSES:
             self.full_passes += 1
             self.logger.warning("PGC: %d of %d DFDs after walking the pages; walking them all again (%d/%d)",
                                 len(self.rows), self.total, self.full_passes, MAX_FULL_PASSES)
             self.queue.extend(range(1, (self.pages or 1) + 1))
-            yield self.page_request(self.queue.popleft())
+            yield self.pages_request(self._take_batch())
             return
         self.finish()
 

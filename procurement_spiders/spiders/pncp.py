@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterator
 from urllib.parse import urlencode
@@ -27,6 +28,7 @@ from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
 from procurement_spiders.logging import log_context
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_dfd
+from procurement_spiders.parsing.values import parse_date
 from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.base import (
     ColetaSpider,
@@ -51,7 +53,7 @@ class PlanItem:
     valor_unitario: Decimal | None
     valor_total: Decimal
     unidade: str | None
-    data_desejada: str | None
+    data_desejada: date | None
     categoria: str | None
     grupo_codigo: str | None
     grupo_nome: str | None
@@ -68,7 +70,7 @@ class PlanItem:
             valor_unitario=row.get("valorUnitario"),
             valor_total=Decimal(row.get("valorTotal") or 0),
             unidade=unidade.strip() if isinstance(unidade, str) else unidade,
-            data_desejada=row.get("dataDesejada"),
+            data_desejada=parse_date(row.get("dataDesejada")),
             categoria=row.get("categoriaItemPcaNome"),
             grupo_codigo=row.get("grupoContratacaoCodigo"),
             grupo_nome=row.get("grupoContratacaoNome"),
@@ -94,8 +96,8 @@ class PlanItem:
 @dataclass(slots=True)
 class Enrichment:
     dfd: str
-    data_inicio: str | None
-    data_fim: str | None
+    data_inicio: date | None
+    data_fim: date | None
 
 
 @dataclass
@@ -134,11 +136,11 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         kwargs.pop("fonte", None)  # the spider's `fonte` is the coleta's ('PNCP'); the argument is fonte_dados
         super().__init__(*args, **kwargs)
         self.plans: dict[int, Plan] = {}
-        self.plans_listed = False
         self.enrichment: dict[tuple[str, int], Enrichment] = {}
         self.enrichment_pending: set[int] = set()
-        self.enrichment_state = "pending"  # pending → complete | partial | failed
-        self.parked: list[Plan] = []
+        self.enrichment_done = False  # every Dados Abertos page answered or failed for good
+        self.enrichment_lost_pages: set[int] = set()
+        self.parked: list[Plan] = []  # plans fetched before the enrichment was done
         self.emitted_plans = 0
 
     def portal_urls(self) -> dict[str, str]:
@@ -204,10 +206,15 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             self.record_anomaly("resposta_invalida", str(exc), incompleta=True, url=response.url)
             rows = []
         for row in rows:
-            uasg = str(row.get("codigoUnidade") or "").zfill(6)
+            try:
+                uasg = str(row.get("codigoUnidade") or "").zfill(6)
+                sequencial = int(row["sequencialPca"])
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                self.record_anomaly("linha_invalida", f"{response.url}: plan row {row!r:.200}: {exc!r}",
+                                    incompleta=True, url=response.url)
+                continue
             if self.uasg and uasg != self.uasg:
                 continue
-            sequencial = int(row["sequencialPca"])
             if sequencial in self.plans:
                 continue
             plan = Plan(sequencial=sequencial, uasg=uasg, numero_controle=row.get("numeroControlePNCP"))
@@ -220,7 +227,6 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         if len(rows) >= self.page_size:
             yield self.plans_request(page + 1)
         else:
-            self.plans_listed = True
             self.crawler.stats.set_value("pncp/plans", len(self.plans))
             self.logger.info("%d plans listed for %s/%s", len(self.plans), self.cnpj, self.ano)
 
@@ -229,7 +235,6 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             "planos_indisponiveis", f"the list of plans could not be read: {failure.getErrorMessage()}",
             incompleta=True, url=failure.request.url,
         )
-        self.plans_listed = True
 
     # -- items of a plan --------------------------------------------------------------------
 
@@ -267,7 +272,12 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         stats = self.crawler.stats
         stats.inc_value("pncp/item_pages")
         for row in rows:
-            item = PlanItem.from_api(row)
+            try:
+                item = PlanItem.from_api(row)
+            except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+                self.record_anomaly("linha_invalida", f"{response.url}: item {row!r:.200}: {exc!r}",
+                                    incompleta=True, sequencialPca=plan.sequencial)
+                continue
             if item.numero in plan.items:
                 stats.inc_value("pncp/repeated_items")
                 continue
@@ -305,7 +315,7 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
                 f"plan {plan.sequencial} (UASG {plan.uasg}): /itens/quantidade says {expected}, the items are {got}",
                 sequencialPca=plan.sequencial, uasg=plan.uasg, informado=expected, recebido=got,
             )
-        if self.enrichment_state == "pending":
+        if not self.enrichment_done:
             self.parked.append(plan)
         else:
             yield from self.demandas_of(plan)
@@ -316,27 +326,32 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         self.enrichment_pending.discard(page)
         try:
             body = self.json_body(response) or {}
-            rows = body.get("resultado") or [] if isinstance(body, dict) else None
-            if rows is None:
-                raise InvalidPortalResponse(f"{response.url} has no 'resultado' envelope")
-        except InvalidPortalResponse as exc:
+            rows = (body.get("resultado") or []) if isinstance(body, dict) else None
+            if not isinstance(rows, list):
+                raise InvalidPortalResponse(f"{response.url} has no 'resultado' list")
+            total_pages = int(body.get("totalPaginas") or 1) if page == 1 else 1
+        except (InvalidPortalResponse, TypeError, ValueError) as exc:
             self.enrichment_page_lost(page, str(exc))
             yield from self.enrichment_progress()
             return
         for row in rows:
-            numero = row.get("numeroItemPncp")
-            uasg = row.get("codigoUasg")
-            dfd = row.get("descricaoArtefato")
-            if numero is None or uasg is None or not dfd:
-                continue  # DFD items never published to PNCP
-            self.enrichment[(str(uasg).zfill(6), int(numero))] = Enrichment(
-                dfd=str(dfd), data_inicio=row.get("dataInicioProcessoCompra"), data_fim=row.get("dataFimProcessoCompra"),
-            )
+            try:
+                numero = row.get("numeroItemPncp")
+                uasg = row.get("codigoUasg")
+                dfd = row.get("descricaoArtefato")
+                if numero is None or uasg is None or not dfd:
+                    continue  # DFD items never published to PNCP
+                self.enrichment[(str(uasg).zfill(6), int(numero))] = Enrichment(
+                    dfd=str(dfd),
+                    data_inicio=parse_date(row.get("dataInicioProcessoCompra")),
+                    data_fim=parse_date(row.get("dataFimProcessoCompra")),
+                )
+            except (AttributeError, TypeError, ValueError) as exc:
+                self.record_anomaly("linha_invalida", f"{response.url}: Dados Abertos row {row!r:.200}: {exc!r}",
+                                    incompleta=True, url=response.url)
         self.crawler.stats.inc_value("dados_abertos/pages")
-        if page == 1:
-            total_pages = int(body.get("totalPaginas") or 1)
-            for next_page in range(2, total_pages + 1):
-                yield self.enrichment_request(next_page)
+        for next_page in range(2, total_pages + 1):
+            yield self.enrichment_request(next_page)
         yield from self.enrichment_progress()
 
     def enrichment_failed(self, failure: Failure) -> Iterator[Any]:
@@ -348,24 +363,41 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
     def enrichment_page_lost(self, page: int, reason: str) -> None:
         self.crawler.stats.inc_value("dados_abertos/pages_lost")
         self.logger.error("Dados Abertos page %d could not be read: %s", page, reason)
-        self.enrichment_state = "failed" if page == 1 else "partial"
+        self.enrichment_lost_pages.add(page)
+
+    @property
+    def enrichment_state(self) -> str:
+        if not self.enrichment_done:
+            return "pending"
+        if not self.enrichment_lost_pages:
+            return "complete"
+        return "failed" if 1 in self.enrichment_lost_pages else "partial"
 
     def enrichment_progress(self) -> Iterator[Any]:
-        if self.enrichment_pending:
+        """Once every Dados Abertos page answered (or failed for good), release the parked plans."""
+        if self.enrichment_pending or self.enrichment_done:
             return
-        if self.enrichment_state == "pending":
-            self.enrichment_state = "complete"
+        self.enrichment_done = True
+        state = self.enrichment_state
         self.crawler.stats.set_value("dados_abertos/rows", len(self.enrichment))
-        self.crawler.stats.set_value("coleta/enriquecimento", self.enrichment_state)
-        if self.enrichment_state != "complete":
+        self.crawler.stats.set_value("coleta/enriquecimento", state)
+        if state != "complete":
             self.record_anomaly(
-                "enriquecimento_ausente" if self.enrichment_state == "failed" else "enriquecimento_parcial",
-                f"Dados Abertos could not be read ({self.enrichment_state}): DFD numbers and process dates "
+                "enriquecimento_ausente" if state == "failed" else "enriquecimento_parcial",
+                f"Dados Abertos could not be read ({state}): DFD numbers and process dates "
                 "are missing where no row was read; PNCP data is stored all the same",
             )
         parked, self.parked = self.parked, []
         for plan in parked:
             yield from self.demandas_of(plan)
+
+    def closed(self, reason: str) -> None:
+        """A plan fetched but never turned into demandas is data lost: the coleta must say so."""
+        unstored = [p.sequencial for p in self.plans.values() if p.items or p in self.parked]
+        if unstored and reason == "finished":
+            self.record_anomaly(
+                "planos_nao_armazenados", f"plans {unstored} were read but not stored", incompleta=True,
+            )
 
     # -- demandas -------------------------------------------------------------------------------
 
@@ -387,9 +419,9 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         for (grupo, dfd), members in groups.items():
             items = [item for item, _ in members]
             matches = [m for _, m in members if m is not None]
-            inicios = [m.data_inicio[:10] for m in matches if m.data_inicio]
-            fins = [m.data_fim[:10] for m in matches if m.data_fim]
-            desejadas = [i.data_desejada[:10] for i in items if i.data_desejada]
+            inicios = [m.data_inicio for m in matches if m.data_inicio]
+            fins = [m.data_fim for m in matches if m.data_fim]
+            desejadas = [i.data_desejada for i in items if i.data_desejada]
             yield Demanda(
                 fonte=self.fonte,
                 chave=f"{plan.uasg}/{plan.sequencial}|{grupo or ''}|{dfd or ''}",

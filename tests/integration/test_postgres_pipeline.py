@@ -75,6 +75,7 @@ def test_unreachable_database_stops_the_crawl_before_any_item(tmp_path):
     result = run_scrapy(
         ["runspider", SPIDER, "-a", "n=3"], project_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
     )
+    assert result.returncode != 0
     assert "database unavailable" in result.stderr
     assert "'finish_reason': 'database_error'" in result.stderr
 
