@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${LOCAL_PG_PORT:-55432}"
 DIR="$PWD/.data/pg"
+# PostgreSQL runs as the postgres user, who must reach the folder: a checkout under /root
+# (mode 0700) is out of its reach, so the cluster then lives in /var/tmp, named after the checkout.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$PWD" 2>/dev/null; then
+  DIR="/var/tmp/procurement-pg-$(printf '%s' "$PWD" | sha1sum | cut -c1-12)"
+fi
 DB="${LOCAL_PG_DB:-procurement}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [ -n "$BIN" ] || { echo "PostgreSQL server binaries not found: run make setup" >&2; exit 1; }
@@ -17,7 +22,7 @@ case "${1:-}" in
   start)
     if [ ! -f "$DIR/data/PG_VERSION" ]; then
       mkdir -p "$DIR"
-      [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
+      if [ "$(id -u)" = 0 ]; then chown postgres: "$DIR"; fi
       as_pg "$BIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then

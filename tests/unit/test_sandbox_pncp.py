@@ -10,7 +10,7 @@ import pytest
 from sandbox.dataset import MAIN_CNPJ
 from sandbox.testing import fetch, serve
 
-OPENAPI = Path("/work/shared/reference/samples/pncp/openapi")
+OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pncp" / "openapi"  # ../shared
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from sandbox.dataset import MAIN_CNPJ
 from sandbox.testing import fetch, serve
 
-SAMPLE = Path("/work/shared/reference/samples/pgc/dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt")
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pgc"  # ../shared
+          / "dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt")
 DA = "/modulo-pgc/1_consultarPgcDetalhe"
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"
 
