@@ -305,3 +305,32 @@ def test_health_reads_grid_status(grid):
         assert status["slots"] == 2 and status["free_slots"] == 2 and status["ready"] is True
     down = selenium_status(replace(load_config({}), selenium_url=f"http://127.0.0.1:{free_port()}"), timeout=2)
     assert down["ok"] is False and "error" in down
+
+
+def test_wait_wakes_on_the_dom_change_not_on_the_next_poll(grid, pages_url):
+    """With a 5 s poll, content added 300 ms after load is seen by the second check, woken by
+    the DOM change; and a condition that never holds still ends in TimeoutException."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    from procurement_spiders.browser.page import wait_until
+    from procurement_spiders.browser.session import create_driver, quit_quietly
+    from procurement_spiders.config import load_config
+
+    driver = create_driver(load_config(environ={"SELENIUM_URL": grid.url}, env_file=ROOT / "nonexistent.env"))
+    try:
+        checks = []
+
+        def content_present(d):
+            checks.append(1)
+            return EC.presence_of_element_located((By.ID, "content"))(d)
+
+        driver.get(f"{pages_url}/__browser__/delayed/7?delay=300")
+        element = wait_until(driver, content_present, timeout=20, poll=5)
+        assert element.get_attribute("data-n") == "7"
+        assert len(checks) == 2  # the first check, then one woken by the appended #content
+        with pytest.raises(TimeoutException):
+            wait_until(driver, EC.presence_of_element_located((By.ID, "absent")), timeout=0.5, poll=0.1)
+    finally:
+        quit_quietly(driver)
