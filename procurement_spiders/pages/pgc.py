@@ -19,6 +19,7 @@ exception message.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -551,6 +552,7 @@ def _parse_report(report: str | None) -> tuple[int | None, int | None, int | Non
     """'Mostrando 21 a 40 de 237 registros' -> (21, 40, 237)."""
     if not report:
         return None, None, None
+    report = re.sub(r"(?<=\d)\.(?=\d{3}\b)", "", report)  # pt-BR thousands: 1.020 -> 1020
     numbers = [int(n) for n in "".join(ch if ch.isdigit() else " " for ch in report).split()]
     if len(numbers) >= 3:
         return numbers[0], numbers[1], numbers[2]
