@@ -7,6 +7,8 @@ set is served, what was requested, and what a correct crawl must have stored (th
     GET    /__sandbox__/faults      -> the active fault set (every key, "off" values included)
     POST   /__sandbox__/faults      JSON replaces the set (missing keys = off), resets counters and stats
     DELETE /__sandbox__/faults      all off, counters and stats reset
+        Other replicas register their own set under a key (register_faults): {"pgc": {...}}
+        switches the PGC replica's faults (sandbox/pgc/server.py FAULT_DEFAULTS).
         latency_ms int, slow_every int + slow_ms int, http429_every int, http5xx_every int
         (500, 502, 503, 504 in turn), no_rows "204"|"empty200"|"404", page_boundary bool,
         count_mismatch int, dadosabertos_down bool, concurrency_limit int (429 when that many
@@ -92,25 +94,48 @@ async def health(request: web.Request) -> web.Response:
     return responses.json_response({"status": "ok"})
 
 
+# Fault sets of other replicas, each under its own key of the same body (e.g. {"pgc": {...}}):
+# name -> (check(body) -> checked body, raising ValueError; apply(app, checked); current(app) -> dict).
+FAULT_EXTENSIONS: dict[str, tuple] = {}
+
+
+def register_faults(name: str, check, apply, current) -> None:
+    """A replica's own fault set, switched through /__sandbox__/faults under the key `name`
+    (replaced like the rest: a POST without the key turns that replica's faults off)."""
+    FAULT_EXTENSIONS[name] = (check, apply, current)
+
+
+def _with_extensions(app: web.Application, faults: dict) -> dict:
+    return {**faults, **{name: current(app) for name, (_, _, current) in FAULT_EXTENSIONS.items()}}
+
+
 async def get_faults(request: web.Request) -> web.Response:
-    return responses.json_response(get_state(request.app).faults)
+    return responses.json_response(_with_extensions(request.app, get_state(request.app).faults))
 
 
 async def post_faults(request: web.Request) -> web.Response:
     state = get_state(request.app)
     try:
         body = await request.json() if request.can_read_body else {}
+        extensions = {}
+        if isinstance(body, dict):
+            body = dict(body)
+            extensions = {name: check(body.pop(name, None) or {}) for name, (check, _, _) in FAULT_EXTENSIONS.items()}
         faults = validate_faults(body)
     except (ValueError, json.JSONDecodeError) as error:
         return responses.json_response({"error": str(error)}, 400)
+    for name, checked in extensions.items():
+        FAULT_EXTENSIONS[name][1](request.app, checked)
     state.set_faults(faults)
-    return responses.json_response(state.faults)
+    return responses.json_response(_with_extensions(request.app, state.faults))
 
 
 async def delete_faults(request: web.Request) -> web.Response:
     state = get_state(request.app)
+    for check, apply, _ in FAULT_EXTENSIONS.values():
+        apply(request.app, check({}))
     state.set_faults({})
-    return responses.json_response(state.faults)
+    return responses.json_response(_with_extensions(request.app, state.faults))
 
 
 async def post_dataset(request: web.Request) -> web.Response:

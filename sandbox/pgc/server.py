@@ -16,6 +16,7 @@ from aiohttp import web
 from sandbox.pgc.data import MAIN_PCA, NOME_UASG, UASG, Dataset
 
 STATIC = Path(__file__).parent / "static"
+PGC_STATE = web.AppKey("pgc_state", object)
 
 # Demo accounts: fake, sandbox-only CPFs (999.999.99x-xx are not issued to people).
 DEMO_CPF = "99999999999"
@@ -124,7 +125,7 @@ class State:
 
 
 def _state(request: web.Request) -> State:
-    return request.app["pgc_state"]
+    return request.app[PGC_STATE]
 
 
 def _page(name: str, **values: str) -> str:
@@ -362,28 +363,49 @@ async def faults_get(request: web.Request) -> web.Response:
     return web.json_response(_state(request).faults)
 
 
-async def faults_post(request: web.Request) -> web.Response:
-    state = _state(request)
-    body = await request.json()
+def check_faults(body: object) -> dict:
+    """A checked PGC fault body; ValueError names the bad key."""
+    if not isinstance(body, dict):
+        raise ValueError("PGC faults must be a JSON object")
     unknown = sorted(set(body) - set(FAULT_DEFAULTS))
     if unknown:
-        return web.json_response({"error": f"unknown PGC fault keys: {', '.join(unknown)}",
-                                  "keys": sorted(FAULT_DEFAULTS)}, status=400)
+        raise ValueError(f"unknown PGC fault keys: {', '.join(unknown)}; known: {sorted(FAULT_DEFAULTS)}")
     if body.get("login_outcome") not in (None, "wrong", "expired", "revoked", "blocked"):
-        return web.json_response({"error": "login_outcome must be wrong|expired|revoked|blocked|null"}, status=400)
+        raise ValueError("login_outcome must be wrong|expired|revoked|blocked|null")
+    for key, value in body.items():
+        if key in ("unstable_pages", "flaky_last_page"):
+            if not isinstance(value, bool):
+                raise ValueError(f"{key} must be a boolean")
+        elif key != "login_outcome" and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise ValueError(f"{key} must be a non-negative number")
+    for key in ("page_size", "card_batch"):
+        if key in body and (body[key] is None or body[key] < 1):
+            raise ValueError(f"{key} must be at least 1")
+    return dict(body)
+
+
+def apply_faults(app: web.Application, body: dict, *, replace: bool) -> dict:
+    state: State = app[PGC_STATE]
+    state.faults = dict(FAULT_DEFAULTS) if replace else state.faults
     state.faults.update(body)
-    if "session_expire_max" in body or "session_ttl_s" in body:
-        m = state.faults.get("session_expire_max")
-        state.expiring_left = None if m is None else int(m)
-    return web.json_response(state.faults)
+    if replace:
+        state.attempts.clear()
+    m = state.faults.get("session_expire_max")
+    state.expiring_left = None if m is None else int(m)
+    return state.faults
+
+
+async def faults_post(request: web.Request) -> web.Response:
+    """Merges into the active PGC faults (the shared /__sandbox__/faults {"pgc": {...}} replaces)."""
+    try:
+        body = check_faults(await request.json())
+    except (ValueError, json.JSONDecodeError) as exc:
+        return web.json_response({"error": str(exc), "keys": sorted(FAULT_DEFAULTS)}, status=400)
+    return web.json_response(apply_faults(request.app, body, replace=False))
 
 
 async def faults_delete(request: web.Request) -> web.Response:
-    state = _state(request)
-    state.faults = dict(FAULT_DEFAULTS)
-    state.expiring_left = None
-    state.attempts.clear()
-    return web.json_response(state.faults)
+    return web.json_response(apply_faults(request.app, {}, replace=True))
 
 
 async def dataset_get(request: web.Request) -> web.Response:
@@ -436,7 +458,7 @@ TRUTH_PROVIDERS = {"pgc-dfds": truth_dfds, "pgc-contratacoes": truth_contratacoe
 
 
 def setup(app: web.Application) -> None:
-    app["pgc_state"] = State(app.get("options") or {})
+    app[PGC_STATE] = State(app.get("options") or {})
     r = app.router
     r.add_get("/seguro/loginPortal.asp", login_get)
     r.add_post("/seguro/loginPortal.asp", login_post)
@@ -466,11 +488,15 @@ def setup(app: web.Application) -> None:
 
 
 def _register_truth(app: web.Application) -> None:
-    """Use the shared control module's registry when it has one; else serve the paths directly."""
+    """Use the shared control module's registries when it has them; else serve the paths directly."""
     try:
         from sandbox import control  # type: ignore
     except ImportError:
         control = None
+    register_faults = getattr(control, "register_faults", None)
+    if callable(register_faults):
+        register_faults("pgc", check_faults, lambda app, body: apply_faults(app, body, replace=True),
+                        lambda app: dict(app[PGC_STATE].faults))
     register = getattr(control, "register_truth", None)
     if callable(register):
         for name, handler in TRUTH_PROVIDERS.items():
