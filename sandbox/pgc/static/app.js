@@ -167,9 +167,9 @@
         h('td', {}, [h('span', { 'class': 'situacao', text: r.situacao })]),
         h('td', {}, [
           h('button', { type: 'button', 'class': 'br-button circle small', title: 'Visualizar DFD', 'aria-label': 'Visualizar DFD',
-                        'data-identificador': r.identificador, onclick: function () { abrirDetalhe(r.identificador); } }, [h('i', { 'class': 'fas fa-eye' })]),
-          h('button', { type: 'button', 'class': 'br-button circle small', title: 'Criar a partir de existente' }, [h('i', { 'class': 'fas fa-copy' })]),
-          h('button', { type: 'button', 'class': 'br-button circle small', title: 'Compartilhar' }, [h('i', { 'class': 'fas fa-share' })])
+                        'data-identificador': r.identificador, onclick: function () { abrirDetalhe(r.identificador); } }, [h('i', { 'class': 'fas fa-eye', text: '👁' })]),
+          h('button', { type: 'button', 'class': 'br-button circle small', title: 'Criar a partir de existente' }, [h('i', { 'class': 'fas fa-copy', text: '⧉' })]),
+          h('button', { type: 'button', 'class': 'br-button circle small', title: 'Compartilhar' }, [h('i', { 'class': 'fas fa-share', text: '↗' })])
         ])
       ];
       return h('tr', { 'class': 'ng-star-inserted' }, tds);
@@ -216,7 +216,7 @@
     main.appendChild(h('div', { 'class': 'filtros' }, [
       dropdown(function (ano) { state.pca = ano; carregarDfds(1); }),
       h('input', { type: 'text', placeholder: 'Termo a ser pesquisado', id: 'termo' }),
-      h('button', { type: 'button', 'class': 'br-button primary circle', 'aria-label': 'Pesquisar', onclick: function () { carregarDfds(1); } }, [h('i', { 'class': 'fas fa-search' })])
+      h('button', { type: 'button', 'class': 'br-button primary circle', 'aria-label': 'Pesquisar', onclick: function () { carregarDfds(1); } }, [h('i', { 'class': 'fas fa-search', text: '🔍' })])
     ]));
     main.appendChild(h('div', { 'class': 'abas' }, [radio('meus-dfds', 'meus', 'Meus DFDs'), radio('minha-uasg', 'uasg', 'DFDs da minha UASG')]));
     main.appendChild(h('div', { id: 'meusdfds' }));
