@@ -58,6 +58,8 @@ class Config:
     pgc_cpf: str | None = None
     pgc_senha: str | None = None
     pgc_login_timeout: float = 300.0
+    pgc_novnc_url: str | None = None  # where a person opens the Grid's browser; default <grid host>:7900
+    pgc_pages_per_step: int = 5  # DFD list pages read per browser step (fewer round-trips)
     # Operations
     api_host: str = "127.0.0.1"
     api_port: int = 6800
@@ -234,6 +236,8 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         pgc_cpf=cpf,
         pgc_senha=r.str("PGC_SENHA", None),
         pgc_login_timeout=r.number("PGC_LOGIN_TIMEOUT", 300.0, minimum=1.0),
+        pgc_novnc_url=r.url("PGC_NOVNC_URL", None),
+        pgc_pages_per_step=r.integer("PGC_PAGES_PER_STEP", 5, minimum=1, maximum=50),
         api_host=r.str("API_HOST", Config.api_host) or Config.api_host,
         api_port=r.integer("API_PORT", Config.api_port, minimum=1, maximum=65535),
         scrapyd_url=r.url("SCRAPYD_URL", Config.scrapyd_url) or Config.scrapyd_url,

@@ -23,7 +23,6 @@ from procurement_spiders.spiders.pgc_browser import PgcBrowserMixin
 
 MAX_REREADS_PER_PAGE = 3
 MAX_FULL_PASSES = 2  # extra walks over every page when the total is still not reached
-PAGES_PER_STEP = 5  # pages read per browser step (setting PGC_PAGES_PER_STEP); fewer round-trips
 
 
 class PgcSpider(PgcBrowserMixin, ColetaSpider):
@@ -52,7 +51,7 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
 
     async def start(self):
         self.pgc_init()
-        self.pages_per_step = max(1, self.settings.getint("PGC_PAGES_PER_STEP", PAGES_PER_STEP))
+        self.pages_per_step = self.config.pgc_pages_per_step
         self.logger.info("collecting the DFDs of PCA %s from PGC at %s (login %s%s)", self.ano,
                          self.config.pgc_base_url, self.config.pgc_login_mode,
                          ", with DFD details" if self.detalhes else "")

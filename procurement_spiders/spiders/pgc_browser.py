@@ -8,7 +8,6 @@ the page-object callables of `procurement_spiders.pages.pgc`.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -67,9 +66,8 @@ class PgcBrowserMixin:
 
     # -- attended login ---------------------------------------------------------------------
     def novnc_url(self) -> str:
-        explicit = self.settings.get("PGC_NOVNC_URL") or os.environ.get("PGC_NOVNC_URL")
-        if explicit:
-            return str(explicit)
+        if self.config.pgc_novnc_url:
+            return self.config.pgc_novnc_url
         host = urlsplit(self.config.selenium_url).hostname if self.config.selenium_url else None
         return f"http://{host or '127.0.0.1'}:7900/?autoconnect=1&resize=scale"
 

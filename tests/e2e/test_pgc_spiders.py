@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import threading
 import time
 import urllib.request
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 
@@ -19,10 +21,14 @@ from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF, grid_url, pgc  
 
 
 def crawl(pgc, grid_url, database_url, *args, **env):
+    debug_dir = Path(tempfile.mkdtemp(prefix="pgc-debug-"))  # failed-page captures stay out of the checkout
     base = dict(SELENIUM_URL=grid_url, DATABASE_URL=database_url, SANDBOX_URL=pgc.url, ORGAO_CNPJ=MAIN_CNPJ,
-                PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA, POLL_TIME="0.05", SELENIUM_TIMEOUT="20")
+                PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA, POLL_TIME="0.05", SELENIUM_TIMEOUT="20",
+                SELENIUM_DEBUG_DIR=str(debug_dir))
     base.update(env)
-    return run_scrapy(["crawl", *args], project_env(**base), timeout=600)
+    result = run_scrapy(["crawl", *args], project_env(**base), timeout=600)
+    result.debug_dir = debug_dir
+    return result
 
 
 def coletas(database_url):
@@ -61,6 +67,11 @@ def _no_secrets(result, database_url):
     for _, _, _, dados in coletas(database_url):
         blob = json.dumps(dados)
         assert DEMO_SENHA not in blob and not _CPF_LEAK.search(blob)
+    for capture in result.debug_dir.rglob("*"):
+        assert DEMO_SENHA not in capture.name and not _CPF_LEAK.search(capture.name)
+        if capture.suffix in (".html", ".txt"):
+            text = capture.read_text(errors="replace")
+            assert DEMO_SENHA not in text
 
 
 def test_pgc_stores_exactly_the_truth_despite_unstable_pages(pgc, grid_url, database_url):
