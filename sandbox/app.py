@@ -18,9 +18,13 @@ ROUTE_MODULES: tuple[str, ...] = (
 )
 
 
+# The CLI / create_app options (`itens`, `seed`), read by the replicas when they build their state.
+OPTIONS = web.AppKey("options", dict)
+
+
 def create_app(**options) -> web.Application:
     app = web.Application(client_max_size=16 * 1024 * 1024)
-    app["options"] = options
+    app[OPTIONS] = options
     for name in ROUTE_MODULES:
         importlib.import_module(name).setup(app)
     return app

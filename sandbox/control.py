@@ -33,6 +33,7 @@ from sandbox import responses
 from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED
 from sandbox.state import get_state, validate_faults
 from sandbox.truth import pncp_demandas
+from sandbox.app import OPTIONS
 
 # Only these paths are "API requests": they are counted and receive faults. Other modules'
 # pages (browser replicas) and the control API are left alone.
@@ -145,7 +146,7 @@ async def post_dataset(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
         if not isinstance(body, dict):
             raise ValueError("body must be a JSON object")
-        options = request.app.get("options", {})
+        options = request.app.get(OPTIONS, {})
         itens = int(body.get("itens", options.get("itens", DEFAULT_ITENS)))
         seed = int(body.get("seed", options.get("seed", DEFAULT_SEED)))
         if not 0 <= itens <= 1_000_000:

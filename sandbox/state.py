@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED, Dataset
+from sandbox.app import OPTIONS
 
 STATE_KEY = web.AppKey("sandbox_state", object)
 
@@ -72,7 +73,7 @@ def get_state(app: web.Application) -> SandboxState:
     """The app's state, created on first use from `create_app(itens=, seed=)` options."""
     state = app.get(STATE_KEY)
     if state is None:
-        options = app.get("options", {})
+        options = app.get(OPTIONS, {})
         itens = int(options.get("itens", DEFAULT_ITENS))
         seed = int(options.get("seed", DEFAULT_SEED))
         state = SandboxState(itens, seed, Dataset(itens, seed))

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from sandbox.pgc.data import MAIN_PCA, NOME_UASG, UASG, Dataset
+from sandbox.app import OPTIONS
 
 STATIC = Path(__file__).parent / "static"
 PGC_STATE = web.AppKey("pgc_state", object)
@@ -458,7 +459,7 @@ TRUTH_PROVIDERS = {"pgc-dfds": truth_dfds, "pgc-contratacoes": truth_contratacoe
 
 
 def setup(app: web.Application) -> None:
-    app[PGC_STATE] = State(app.get("options") or {})
+    app[PGC_STATE] = State(app.get(OPTIONS) or {})
     r = app.router
     r.add_get("/seguro/loginPortal.asp", login_get)
     r.add_post("/seguro/loginPortal.asp", login_post)
