@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +36,7 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from twisted.internet import reactor  # noqa: E402
 from twisted.internet.task import LoopingCall  # noqa: E402
 
+from sandbox.local import free_port, wait_http  # noqa: E402
 from procurement_spiders.browser.session import CHROMIUM_FLAGS  # noqa: E402
 
 TICK = 0.05
@@ -90,22 +89,6 @@ async def run_one(label: str, settings: dict, base: str, pages: int, delay: int)
             "freeze_ms": max(0.0, meter.max_gap - TICK) * 1000, "gap_ms": meter.max_gap * 1000}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 async def bench(args, grid_url: str, base: str) -> list[dict]:

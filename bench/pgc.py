@@ -27,7 +27,6 @@ import argparse
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,17 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sandbox.local import free_port, wait_http  # noqa: E402
+
 PAGE_SIZE = 20
 CARD_BATCH = 20
 PROCESSING_MS = 300
 AREA_MS = 200
 DEMO_CPF, DEMO_SENHA = "99999999999", "sandbox-demo"  # sandbox-only demo account
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(url: str, method: str = "GET", body: dict | None = None):
@@ -57,17 +52,6 @@ def call(url: str, method: str = "GET", body: dict | None = None):
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read() or b"null")
 
-
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def run_crawl(args: list[str], env: dict[str, str], out: Path) -> tuple[float, list[dict], str]:

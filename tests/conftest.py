@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -18,28 +15,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sandbox.local import free_port, wait_http  # noqa: F401  (re-exported to the tests)
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
 # The órgão the sandbox's main data set belongs to (valid check digits).
 MAIN_CNPJ = "00394452000103"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------

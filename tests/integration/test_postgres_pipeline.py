@@ -42,6 +42,7 @@ def test_batches_are_copied_and_the_coleta_succeeds(database_url):
 
 def test_any_other_close_reason_marks_the_coleta_error(database_url):
     result = crawl(database_url, "-a", "n=5", "-a", "fechar_com=portal_fora_do_ar")
+    assert result.returncode == 1  # a crawl that did not finish cleanly exits non-zero
     [(_, _, _, status, _, finished, dados)] = coletas(database_url)
     assert (status, finished) == ("error", True)
     assert dados["finish_reason"] == "portal_fora_do_ar"
