@@ -50,7 +50,8 @@ FAULT_DEFAULTS: dict[str, object] = {
     "unstable_pages": False,  # first visit of some pages: rows shifted by one (repeated/skipped)
     "flaky_last_page": False,  # first visit of the last page: its last rows are missing
     "session_ttl_s": None,  # sessions expire this many seconds after login
-    "session_expire_max": None,  # only this many sessions get the TTL (None: all)
+    "session_max_api_calls": None,  # sessions expire at their (N+1)th app API call: "mid-crawl", whatever the speed
+    "session_expire_max": None,  # only this many sessions get the TTL / call limit (None: all)
     "login_outcome": None,  # force wrong|expired|revoked|blocked for any CPF
 }
 
@@ -76,13 +77,15 @@ class State:
         token = secrets.token_urlsafe(24)
         now = time.monotonic()
         ttl = self.faults.get("session_ttl_s")
-        expires = None
-        if ttl is not None:
-            if self.expiring_left is None or self.expiring_left > 0:
-                expires = now + float(ttl)
-                if self.expiring_left is not None:
-                    self.expiring_left -= 1
-        self.sessions[token] = {"cpf": cpf, "created": now, "expires": expires, "visits": {}}
+        max_calls = self.faults.get("session_max_api_calls")
+        expires = call_limit = None
+        if (ttl is not None or max_calls is not None) and (self.expiring_left is None or self.expiring_left > 0):
+            expires = now + float(ttl) if ttl is not None else None
+            call_limit = int(max_calls) if max_calls is not None else None
+            if self.expiring_left is not None:
+                self.expiring_left -= 1
+        self.sessions[token] = {"cpf": cpf, "created": now, "expires": expires, "visits": {},
+                                "call_limit": call_limit, "api_calls": 0}
         self.stats["logins"] += 1
         return token
 
@@ -268,6 +271,11 @@ async def static_file(request: web.Request) -> web.FileResponse:
 # -- JSON backend -----------------------------------------------------------------------------
 def _api_session(request: web.Request) -> dict:
     sess = _state(request).session(request)
+    if sess is not None and sess["call_limit"] is not None:
+        sess["api_calls"] += 1
+        if sess["api_calls"] > sess["call_limit"]:
+            sess["expires"] = 0.0  # expired from now on, pages included
+            sess = None
     if sess is None:
         raise web.HTTPUnauthorized(text=json.dumps({"erro": "sessao_expirada", "mensagem": "Sessão expirada."}),
                                    content_type="application/json")

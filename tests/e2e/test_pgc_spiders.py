@@ -89,8 +89,8 @@ def test_pgc_stores_exactly_the_truth_despite_unstable_pages(pgc, grid_url, data
 
 def test_pgc_with_details_and_session_expiring_mid_crawl(pgc, grid_url, database_url):
     pgc.dataset(ano=2025, dfds=60)
-    # the first session expires 6 s after login, in the middle of the detail pages
-    pgc.faults(session_ttl_s=6, session_expire_max=1, flaky_last_page=True)
+    # the first session expires at its 26th app call: in the middle of the detail pages, however fast they go
+    pgc.faults(session_max_api_calls=25, session_expire_max=1, flaky_last_page=True)
     truth = pgc.truth_dfds(2025)
     result = crawl(pgc, grid_url, database_url, "pgc", "-a", "ano=2025", "-a", "detalhes=1")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -159,12 +159,14 @@ def test_pgc_attended_login_timeout_ends_the_run(pgc, grid_url, database_url):
 
 def test_pncp_fonte_pgc_reads_formacao_do_pca(pgc, grid_url, database_url):
     pgc.dataset(ano=2025, contratacoes=120)
-    pgc.faults(card_batch=8, slow_spinner_ms=200, session_ttl_s=5, session_expire_max=1)
+    # the first session expires at its 9th app call, part-way through the tabs
+    pgc.faults(card_batch=8, slow_spinner_ms=200, session_max_api_calls=8, session_expire_max=1)
     truth = pgc.truth_contratacoes(2025)
     result = crawl(pgc, grid_url, database_url, "pncp", "-a", "ano=2025", "-a", "fonte=pgc")
     assert result.returncode == 0, result.stderr[-3000:]
     [(coleta_id, fonte, status, dados)] = coletas(database_url)
     assert (fonte, status) == ("PNCP", "success"), dados
+    assert "'pgc/relogins': 1" in result.stderr, result.stderr[-4000:]  # the expired session was replaced
     stored = demandas(database_url, coleta_id)
     assert len(stored) == len(truth)
     for t in truth:
