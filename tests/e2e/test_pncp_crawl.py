@@ -185,3 +185,21 @@ def test_json_logs_every_line_an_object_with_context(sandbox, database_url):
     finished = [line for line in lines if "finished: success" in line["message"]]
     assert finished and finished[0]["ano_ref"] == 2025 and finished[0]["portal"] == "PNCP"
     assert isinstance(finished[0]["coleta_id"], int)
+
+
+def test_rate_limited_for_good_stops_the_crawl_as_an_error(sandbox, database_url):
+    sandbox.faults(http429_every=1)  # the WAF never lets a request through
+    result = crawl(sandbox, database_url, "-a", "ano=2025", "-s", "RATE_LIMIT_MAX_RETRIES=2")
+    assert result.returncode == 1
+    coleta, rows = last_coleta(database_url)
+    assert coleta[3] == "error" and coleta[5]["finish_reason"] == "rate_limited"
+    assert coleta[5]["stats"]["rate_limit/gave_up"] >= 1 and rows == []
+
+
+def test_retry_count_override_moves_scrapy_retries(sandbox, database_url):
+    sandbox.faults(dadosabertos_down=True)
+    result = crawl(sandbox, database_url, "-a", "ano=2025", "-s", "RETRY_COUNT=2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = sandbox.requests()["by_route"]
+    dados_abertos = sum(n for route, n in served.items() if "modulo-pgc" in route)
+    assert dados_abertos == 3  # the first try and RETRY_COUNT=2 retries, then the page is given up
