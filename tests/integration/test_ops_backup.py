@@ -4,6 +4,7 @@ with the same row count and the same checksum, into a new database and over a ch
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import subprocess
 import uuid
@@ -29,6 +30,18 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
         for seq, last in conn.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname='public'"):
             out[f"sequence:{seq}"] = (int(last or 0), "")
     return out
+
+
+def with_end_marker(sql: str) -> bytes:
+    """SQL followed by the end marker scripts/backup.sh writes (so restore.sh gets past verification)."""
+    data = sql.encode()
+    marker = f"-- procurement_spiders backup end sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)}\n"
+    return data + marker.encode()
+
+
+def public_tables(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
 
 
 def script(name: str, *args: str, database_url: str, **env: str) -> subprocess.CompletedProcess:
@@ -97,7 +110,7 @@ def test_restore_refuses_without_confirmation_and_keeps_data(tmp_path, database_
 def test_failed_restore_changes_nothing(tmp_path, database_url):
     before = table_fingerprints(database_url)
     bad = tmp_path / "bad.sql"
-    bad.write_text('DROP TABLE "public"."demandas" CASCADE;\nTHIS IS NOT SQL;\n')
+    bad.write_bytes(with_end_marker('DROP TABLE "public"."demandas" CASCADE;\nTHIS IS NOT SQL;\n'))
     failed = script("restore.sh", str(bad), "--yes", database_url=database_url)
     assert failed.returncode != 0
     assert table_fingerprints(database_url) == before  # one transaction: the DROP was rolled back
@@ -115,3 +128,82 @@ def test_backup_keeps_the_newest_dumps_and_hides_the_password(tmp_path, pg_admin
     done = script("backup.sh", str(tmp_path / "p.sql.gz"), database_url=with_password)
     assert done.returncode == 0, done.stderr  # trust auth: the password is ignored by the server
     assert "N0tPr1nted" not in done.stdout + done.stderr
+
+
+@pytest.fixture
+def crawled_dump(tmp_path, database_url, sandbox_url):
+    """A backup (and the database it came from) holding a real pncp coleta: many demandas rows."""
+    done = run_scrapy(["crawl", "pncp", "-a", "ano=2025"],
+                      project_env(DATABASE_URL=database_url, SANDBOX_URL=sandbox_url, ORGAO_CNPJ=MAIN_CNPJ))
+    assert done.returncode == 0, done.stderr[-3000:]
+    dump = tmp_path / "full.sql.gz"
+    made = script("backup.sh", str(dump), database_url=database_url)
+    assert made.returncode == 0, made.stderr
+    return dump
+
+
+def test_backup_ends_with_a_checksum_marker(crawled_dump):
+    lines = gzip.decompress(crawled_dump.read_bytes()).split(b"\n")
+    assert lines[-1] == b""
+    body = b"\n".join(lines[:-2]) + b"\n"
+    assert lines[-2] == (f"-- procurement_spiders backup end sha256={hashlib.sha256(body).hexdigest()} "
+                         f"bytes={len(body)}").encode()
+
+
+def test_backup_cut_inside_the_demandas_data_is_refused_whole(tmp_path, crawled_dump, database_url,
+                                                               second_database):
+    """The issue's case: a .gz cut at a line boundary inside COPY demandas is a valid gzip stream,
+    and psql used to commit the rows before the cut (no keys, no schema_migrations)."""
+    lines = gzip.decompress(crawled_dump.read_bytes()).decode().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith('COPY "public"."demandas"'))
+    end = lines.index("\\.\n", start)
+    assert end - start > 2, "the crawl should have stored several demandas"
+    cut = tmp_path / "cut.sql.gz"
+    cut.write_bytes(gzip.compress("".join(lines[:(start + end) // 2]).encode()))
+    assert subprocess.run(["gzip", "-t", str(cut)]).returncode == 0  # nothing but the marker tells
+
+    refused = script("restore.sh", str(cut), "--yes", database_url=second_database)
+    assert refused.returncode == 3, refused.stderr
+    assert "no end marker" in refused.stderr and "nothing loaded" in refused.stderr
+    assert public_tables(second_database) == []
+
+    before = table_fingerprints(database_url)
+    refused = script("restore.sh", str(cut), "--yes", database_url=database_url)
+    assert refused.returncode == 3
+    assert table_fingerprints(database_url) == before
+
+
+def test_damaged_backups_are_refused(tmp_path, crawled_dump, second_database):
+    raw = crawled_dump.read_bytes()
+    cases = {
+        "bytes.sql.gz": (raw[: len(raw) // 2], "gzip integrity"),  # cut mid-stream
+        "empty.sql": (b"", "empty"),
+        "empty.sql.gz": (b"", "empty"),
+        "nothing.sql.gz": (gzip.compress(b""), "no end marker"),
+    }
+    plain = gzip.decompress(raw)
+    changed = plain.replace(b"COPY", b"COPX", 1)  # same size, marker kept: the checksum catches it
+    cases["changed.sql"] = (changed, "checksum differs")
+    dropped_line = plain.replace(b"SET client_encoding = 'UTF8';\n", b"", 1)
+    cases["shorter.sql.gz"] = (gzip.compress(dropped_line), "differs from the")
+    for name, (content, reason) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        refused = script("restore.sh", str(path), "--yes", database_url=second_database)
+        assert refused.returncode == 3, (name, refused.stderr)
+        assert reason in refused.stderr, (name, refused.stderr)
+    assert public_tables(second_database) == []
+
+
+def test_restore_checks_the_schema_it_leaves(tmp_path, second_database, empty_database_url):
+    """A complete, well-marked dump without the project's schema (no migrations recorded, no keys)
+    is rolled back whole by the check that runs in the restore's transaction."""
+    with psycopg.connect(second_database) as conn:
+        conn.execute("CREATE TABLE notes (id int)")
+        conn.execute("INSERT INTO notes VALUES (1)")
+    dump = tmp_path / "foreign.sql.gz"
+    assert script("backup.sh", str(dump), database_url=second_database).returncode == 0
+    failed = script("restore.sh", str(dump), "--yes", database_url=empty_database_url)
+    assert failed.returncode != 0
+    assert "restore check: the dump has no schema_migrations table" in failed.stderr
+    assert public_tables(empty_database_url) == []
