@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj
+from procurement_spiders.redaction import redact_url
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMATS = ("text", "json")
@@ -77,17 +78,9 @@ class Config:
             if f.name in hidden:
                 value = "***" if value else None
             elif f.name == "database_url" and value:
-                value = _redact_url(value)
+                value = redact_url(value)
             out[f.name] = value
         return out
-
-
-def _redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def _env_file_values(path: Path) -> dict[str, str]:
@@ -169,9 +162,11 @@ def check_url(name: str, value: str, schemes: tuple[str, ...] = ("http", "https"
         parts = urlsplit(value)
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a valid URL") from None
+        raise ConfigError(f"{name}={redact_url(value)!r} is not a valid URL") from None
     if parts.scheme not in schemes or not parts.hostname or not port_ok or " " in value:
-        raise ConfigError(f"{name}={value!r} is not a valid URL (expected {'|'.join(schemes)}://host[:port])")
+        raise ConfigError(
+            f"{name}={redact_url(value)!r} is not a valid URL (expected {'|'.join(schemes)}://host[:port])"
+        )
 
 
 def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Config:

@@ -11,14 +11,17 @@ has a live slot, even when every slot is busy (crawls then wait; that is not an 
 SELENIUM_URL unset (local Chromium or no browser) the part reads "not configured" and does not
 fail the check; the database is always required.
 
-Checks use short timeouts (HEALTH_TIMEOUT seconds each, 3 by default) and never print secrets:
-error messages are reduced to their first line with any URL password masked.
+Checks use short timeouts (HEALTH_TIMEOUT seconds each, 3 by default). The body is served without
+authentication, so a part that is down says only a short fixed reason ("error: connection refused",
+"error: authentication failed", "not ready: no live slot"): never a host name, a URL or the
+driver's own message, which may quote DATABASE_URL whole. The details are in a crawl's own
+messages on the host (redacted by procurement_spiders.redaction).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
+
 import psycopg
 
 from procurement_spiders.browser.health import selenium_status
@@ -28,13 +31,26 @@ DEFAULT_TIMEOUT = 3.0
 CONNECTED = "connected"
 NOT_CONFIGURED = "not configured"
 
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+# (words in the driver's message, the short reason shown) — first match wins
+_REASONS = (
+    (("password authentication failed", "authentication failed", "no password supplied"), "authentication failed"),
+    (("does not exist",), "database or role does not exist"),
+    (("timeout", "timed out", "canceling statement"), "timed out"),
+    (("connection refused", "errno 111"), "connection refused"),
+    (("could not translate host name", "name or service not known", "name resolution", "nodename",
+      "getaddrinfo"), "host name not resolved"),
+    (("invalid dsn", "invalid connection option", "invalid integer value", "invalid port", "missing \"=\"",
+      "invalid uri"), "invalid DATABASE_URL"),
+)
 
 
-def _clean(message: object) -> str:
-    text = str(message).strip().splitlines()[0] if str(message).strip() else type(message).__name__
-    text = _URL_PASSWORD.sub(r"\1***@", text)
-    return text[:300]
+def short_reason(error: object, default: str = "cannot connect") -> str:
+    """A fixed, non-revealing reason for a failure: one of _REASONS, else `default`."""
+    text = str(error).lower()
+    for words, reason in _REASONS:
+        if any(word in text for word in words):
+            return reason
+    return default
 
 
 def database_status(database_url: str | None, timeout: float = DEFAULT_TIMEOUT) -> str:
@@ -49,8 +65,10 @@ def database_status(database_url: str | None, timeout: float = DEFAULT_TIMEOUT) 
             autocommit=True,
         ) as conn:
             conn.execute("SELECT 1").fetchone()
+    except psycopg.ProgrammingError as exc:  # libpq could not parse the URL
+        return f"error: {short_reason(exc, 'invalid DATABASE_URL')}"
     except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
-        return f"error: {_clean(exc)}"
+        return f"error: {short_reason(exc)}"
     return CONNECTED
 
 
@@ -61,12 +79,12 @@ def selenium_health(config: Config, timeout: float = DEFAULT_TIMEOUT) -> str:
     try:
         status = dict(selenium_status(config, timeout=timeout))
     except Exception as exc:  # noqa: BLE001
-        return f"error: {_clean(exc)}"
+        return f"error: {short_reason(exc)}"
     if status.get("ok"):
         return CONNECTED
     if status.get("error"):
-        return f"error: {_clean(status['error'])}"
-    return f"not ready: {_clean(status.get('message') or 'no live slot')}"
+        return f"error: {short_reason(status['error'], 'no usable /status answer')}"
+    return "not ready: no live slot"
 
 
 def check_health(config: Config, timeout: float | None = None) -> tuple[bool, dict[str, str]]:

@@ -20,8 +20,9 @@ and run scrapyd with this folder on PYTHONPATH (`scripts/scrapyd.sh` does).
 
 `GET /health.json` answers the body printed by `scrapy health`
 (`{"status", "database", "selenium", "timestamp"}`) with HTTP 200 when healthy and 503 otherwise;
-a 503 body lists the parts that are down under `"down"`. Results are cached for 2 seconds so a
-busy monitor cannot turn into a connection storm.
+a 503 body lists the parts that are down under `"down"`. Results are cached for
+`health_cache_seconds` (scrapyd.conf, default 2) so a busy monitor cannot turn into a connection
+storm. The body is public: it never carries a URL, a host name or an error's own message.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,6 +48,7 @@ CHECK_TIMEOUT = 3.0  # per part, passed to `scrapy health --timeout`
 PROCESS_TIMEOUT = 30.0  # the whole `scrapy health` subprocess (interpreter start included)
 PARTS = ("database", "selenium")
 FINE = ("connected", "not configured")
+_EXCEPTION_NAME = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit))\b")
 
 
 def _now() -> str:
@@ -90,9 +93,11 @@ def run_health_check(project: str, runner: str, settings_module: str | None = No
                 continue
             break
     if not isinstance(body, dict):
-        # No JSON: the project is not deployed, or it failed to import. Keep the reason short.
+        # No JSON: the project failed to import. The body is public: name the exception class
+        # only, never its message (it may quote a URL with its password).
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = err[-1][:200] if err else f"exit status {proc.returncode}"
+        named = _EXCEPTION_NAME.match(err[-1]) if err else None
+        reason = f"{named[1]} (exit status {proc.returncode})" if named else f"exit status {proc.returncode}"
         return 503, {"status": "error", "project": f"error: {reason}", "timestamp": _now(), "down": ["project"]}
     healthy = proc.returncode == 0 and body.get("status") == "ok"
     if not healthy:
@@ -111,11 +116,12 @@ class Health(resource.Resource):
         self.project = config.get("health_project", "procurement_spiders")
         self.runner = config.get("runner", "scrapyd.runner")
         self.settings_module = dict(config.items("settings", default=[])).get(self.project)
+        self.cache_seconds = float(config.get("health_cache_seconds", str(CACHE_SECONDS)))
         self._cached: tuple[float, int, dict] | None = None
 
     def render_GET(self, txrequest):
         cached = self._cached
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             self._write(txrequest, cached[1], cached[2])
             return server.NOT_DONE_YET
 
@@ -125,7 +131,7 @@ class Health(resource.Resource):
 
         def failed(failure):
             log.failure("health check failed", failure)
-            self._write(txrequest, 503, {"status": "error", "error": failure.getErrorMessage()[:200], "timestamp": _now()})
+            self._write(txrequest, 503, {"status": "error", "error": "health check failed", "timestamp": _now()})
 
         txrequest.notifyFinish().addErrback(lambda _: None)  # a client that left: nothing to write
         threads.deferToThread(run_health_check, self.project, self.runner, self.settings_module).addCallbacks(done, failed)

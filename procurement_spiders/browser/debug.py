@@ -5,18 +5,10 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
-
-def _safe_url(url: str) -> str:
-    """The URL without credentials, query or fragment (they may carry tokens)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}"
+from procurement_spiders.redaction import redact_text, redact_url
 
 
 def save_failure(driver: WebDriver | None, folder: Path, spider: str, url: str, error: BaseException) -> Path:
@@ -27,7 +19,7 @@ def save_failure(driver: WebDriver | None, folder: Path, spider: str, url: str, 
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time() % 1:.3f}"[1:]
     stem = folder / f"{stamp}-{spider}-{digest}"
-    notes = [f"url: {_safe_url(url)}", f"error: {type(error).__name__}: {str(error).strip()[:2000]}"]
+    notes = [f"url: {redact_url(url, strip_query=True)}", f"error: {type(error).__name__}: {redact_text(str(error).strip()[:2000])}"]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if driver is not None:

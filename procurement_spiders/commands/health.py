@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
@@ -40,7 +41,9 @@ class Command(ScrapyCommand):
         try:
             config = config_from_settings(self.settings)
         except ConfigError as exc:
-            print(json.dumps({"status": "error", "config": f"error: {exc}"}))
+            # The body may be served unauthenticated (/health.json): the setting's name, never its value.
+            setting = re.match(r"[A-Z][A-Z0-9_]+", str(exc))
+            print(json.dumps({"status": "error", "config": f"error: invalid {setting[0] if setting else 'setting'}"}))
             self.exitcode = 2
             return
         ok, body = check_health(config, timeout=opts.timeout)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import secrets
-import time
 
 import pytest
 import requests
@@ -11,6 +11,14 @@ import requests
 from tests.ops_support import FakeGrid, PgCluster, Scrapyd, build_egg, grid_status, wait_for
 
 PROJECT = "procurement_spiders"
+NO_CACHE = {"scrapyd": {"health_cache_seconds": "0"}}  # every request checks anew
+
+
+def deploy(sd: Scrapyd, egg) -> None:
+    with open(egg, "rb") as fh:
+        answer = requests.post(f"{sd.url}/addversion.json", auth=sd.auth, timeout=60,
+                               data={"project": PROJECT, "version": "1"}, files={"egg": fh}).json()
+    assert answer["status"] == "ok", answer
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +28,7 @@ def stack(tmp_path_factory):
     pg.start()
     grid = FakeGrid()
     sd = Scrapyd(base, username="monitor", password=secrets.token_urlsafe(16),
-                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url})
+                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url}, extra_conf=NO_CACHE)
     try:
         sd.start()
         yield sd, pg, grid, base
@@ -31,7 +39,6 @@ def stack(tmp_path_factory):
 
 
 def health(sd: Scrapyd) -> tuple[int, dict]:
-    time.sleep(2.1)  # past the add-on's 2-second cache
     return sd.get("health.json", auth=False)
 
 
@@ -42,11 +49,7 @@ def test_health_json(stack):
     code, body = health(sd)
     assert code == 503 and body["down"] == ["project"] and "not deployed" in body["project"]
 
-    egg = build_egg(base / "egg")
-    with open(egg, "rb") as fh:
-        answer = requests.post(f"{sd.url}/addversion.json", auth=sd.auth, timeout=60,
-                               data={"project": PROJECT, "version": "1"}, files={"egg": fh}).json()
-    assert answer["status"] == "ok", answer
+    deploy(sd, build_egg(base / "egg"))
 
     code, body = health(sd)
     assert code == 200, body
@@ -73,6 +76,52 @@ def test_health_json(stack):
     assert code == 503 and body["down"] == ["selenium"] and body["database"] == "connected"
     grid.body = grid_status(True)
     assert health(sd)[0] == 200
+
+
+def test_health_json_reuses_an_answer_within_its_cache_time(stack, tmp_path):
+    """health_cache_seconds: an answer is reused while fresh, so the database going down is not
+    seen until it expires (an hour here: the test needs no clock)."""
+    _, pg, grid, base = stack
+    sd = Scrapyd(tmp_path, username="m", password=secrets.token_urlsafe(16),
+                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url},
+                 extra_conf={"scrapyd": {"health_cache_seconds": "3600"}})
+    try:
+        sd.start()
+        deploy(sd, next((base / "egg" / "dist").glob("*.egg")))
+        first = health(sd)
+        assert first[0] == 200, first
+        pg.stop()
+        try:
+            assert health(sd) == first  # same code, same body, same timestamp
+        finally:
+            pg.start()
+    finally:
+        sd.stop()
+
+
+def test_health_json_never_shows_a_url_or_host(stack, tmp_path):
+    """Issue 8 defect 10: a malformed DATABASE_URL was quoted whole, password included, by the
+    unauthenticated /health.json. (That URL also stops scrapyd from listing the egg's spiders,
+    so these daemons read the eggs test_health_json deployed.)"""
+    first, pg, grid, base = stack
+    eggs = {"eggs_dir": str(first.workdir / "eggs")}
+    for n, (database_url, reason) in enumerate([
+        ("postgresql://app:Sup3r@Secret@127.0.0.1:notaport/x", None),
+        (pg.url("no_such_db").replace("postgres@", "postgres:Sup3rSecret@"), "error: database or role does not exist"),
+    ]):
+        sd = Scrapyd(tmp_path / str(n), username="m", password=secrets.token_urlsafe(16),
+                     extra_conf={"scrapyd": {**NO_CACHE["scrapyd"], **eggs}},
+                     env={"DATABASE_URL": database_url, "SELENIUM_URL": grid.url})
+        try:
+            sd.start()
+            code, body = health(sd)
+        finally:
+            sd.stop()
+        assert code == 503 and body["status"] == "error", body
+        text = json.dumps(body)
+        assert "Secret" not in text and "127.0.0.1" not in text and "://" not in text, body
+        if reason:
+            assert body["database"] == reason
 
 
 def test_scrapyd_refuses_to_listen_beyond_loopback_without_auth(tmp_path):

@@ -63,7 +63,7 @@ def test_password_is_never_echoed():
     assert not ok and "Sup3rSecret" not in json.dumps(body)
 
 
-def _scrapy_health(database_url: str, selenium_url: str | None = None) -> tuple[int, dict]:
+def _run_health(database_url: str, selenium_url: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SELENIUM_"))}
     env.update({"DATABASE_URL": database_url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
                 "PYTHONPATH": str(ROOT)})
@@ -71,6 +71,11 @@ def _scrapy_health(database_url: str, selenium_url: str | None = None) -> tuple[
         env["SELENIUM_URL"] = selenium_url
     done = subprocess.run([PYTHON, "-m", "scrapy", "health", "--timeout", "2"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
+    return done
+
+
+def _scrapy_health(database_url: str, selenium_url: str | None = None) -> tuple[int, dict]:
+    done = _run_health(database_url, selenium_url)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert lines, done.stderr
     return done.returncode, json.loads(lines[-1])
@@ -88,3 +93,36 @@ def test_scrapy_health_follows_postgres_down_and_up(pg, grid):
         pg.start()
     code, body = _scrapy_health(pg.url(), grid.url)
     assert code == 0 and body["status"] == "ok"
+
+
+SECRET = "Sup3r@Secret"  # an unescaped "@": the URL is malformed and urlsplit cannot parse its port
+
+
+def test_malformed_database_url_is_never_quoted():
+    """Issue 8 defect 10: the malformed URL used to come back whole, password included."""
+    url = f"postgresql://app:{SECRET}@127.0.0.1:notaport/x"
+    done = _run_health(url)
+    assert done.returncode != 0
+    assert "Secret" not in done.stdout + done.stderr
+    bodies = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert all(json.loads(b) == {"status": "error", "config": "error: invalid DATABASE_URL"} for b in bodies)
+    # The crawl's one-line refusal names the setting and shows the URL with its password masked.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SELENIUM_"))}
+    env.update({"DATABASE_URL": url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env", "PYTHONPATH": str(ROOT)})
+    done = subprocess.run([PYTHON, "-m", "scrapy", "crawl", "pncp", "-a", "ano=2025"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Secret" not in done.stdout + done.stderr
+    assert "postgresql://app:***@127.0.0.1:notaport/x" in done.stderr
+
+
+def test_health_body_names_no_host_and_no_url(pg):
+    port = free_port()
+    ok, body = check_health(Config(database_url=f"postgresql://app:Sup3rSecret@127.0.0.1:{port}/x",
+                                   selenium_url=f"http://127.0.0.1:{free_port()}"), timeout=2)
+    assert not ok
+    assert body["database"] == "error: connection refused" and body["selenium"] == "error: connection refused"
+    text = json.dumps(body)
+    assert "127.0.0.1" not in text and "Secret" not in text and "://" not in text
+    ok, body = check_health(Config(database_url=pg.url("no_such_db")))
+    assert body["database"] == "error: database or role does not exist"
