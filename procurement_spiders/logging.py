@@ -14,6 +14,8 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any
 
+from procurement_spiders import log_secrets
+
 # Context of the current run (one crawl per process): spiders and pipelines add to it,
 # e.g. ano_ref, portal, coleta_id, total_items. It appears in every JSON line.
 log_context: dict[str, Any] = {}
@@ -62,6 +64,7 @@ def install_json_logging(settings) -> None:
 
 
 def configure_project_logging(settings) -> None:
+    log_secrets.install(settings)  # before anything logs: no secret in any line, at any level
     if settings.get("PROJECT_LOG_FORMAT") == "json":
         install_json_logging(settings)
     # Scrapy logs every scraped item at DEBUG; below LOG_LEVEL those records are built and then
