@@ -36,7 +36,7 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from twisted.internet import reactor  # noqa: E402
 from twisted.internet.task import LoopingCall  # noqa: E402
 
-from sandbox.local import free_port, wait_http  # noqa: E402
+from tests.support import free_port, wait_http  # noqa: E402
 from procurement_spiders.browser.session import CHROMIUM_FLAGS  # noqa: E402
 
 TICK = 0.05

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sandbox.local import free_port, wait_http  # noqa: E402
+from tests.support import free_port, wait_http  # noqa: E402
 
 PAGE_SIZE = 20
 CARD_BATCH = 20

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from procurement_spiders.parsing.identifiers import cnpj_check_digits
 from sandbox import catalog
 
 DEFAULT_SEED = 2025
@@ -166,7 +165,6 @@ class Dataset:
         rng = random.Random(seed)
         self.orgaos: dict[str, Orgao] = {}
         for cnpj, razao, unidades in catalog.ORGAOS:
-            assert cnpj_check_digits(cnpj[:12]) == cnpj[12:], cnpj
             self.orgaos[cnpj] = Orgao(cnpj, razao, unidades)
         self.planos: dict[tuple[str, int], list[Plano]] = {}
         for orgao in self.orgaos.values():

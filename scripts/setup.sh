@@ -14,7 +14,7 @@ have java || need_pkgs+=(default-jre-headless)
 have npm || need_pkgs+=(npm)
 have curl || need_pkgs+=(curl)  # scripts/grid.sh reads the Grid's /status
 have make || need_pkgs+=(make)
-[ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)  # `nginx -t` of deploy/nginx.conf in the tests
+[ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)  # deploy/nginx.conf.template run by the tests
 have python3 || need_pkgs+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -1,28 +1,28 @@
-"""Shared fixtures: a real PostgreSQL (a fresh database per test), the real sandbox server, and
-a way to run `scrapy` as users do (a subprocess in the project root)."""
+"""Shared fixtures: a real PostgreSQL (a fresh database per test) and the real sandbox server
+(`python -m sandbox`, a separate program). Helpers are in tests/support.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from sandbox.local import free_port, wait_http  # noqa: F401  (re-exported to the tests)
-
-ROOT = Path(__file__).resolve().parents[1]
-SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
-# The órgão the sandbox's main data set belongs to (valid check digits).
-MAIN_CNPJ = "00394452000103"
-
-
+# Helpers live in tests/support.py; the names are re-exported here for older imports.
+from tests.support import (  # noqa: F401
+    MAIN_CNPJ,
+    ROOT,
+    SCRAPY,
+    Sandbox,
+    free_port,
+    project_env,
+    run_scrapy,
+    wait_http,
+    with_dbname,
+)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
@@ -38,11 +38,6 @@ def pg_admin_url() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def _with_dbname(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
 @pytest.fixture
 def empty_database_url(pg_admin_url: str):
     """A new, empty database, dropped after the test."""
@@ -50,7 +45,7 @@ def empty_database_url(pg_admin_url: str):
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield _with_dbname(pg_admin_url, name)
+        yield with_dbname(pg_admin_url, name)
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -66,36 +61,6 @@ def database_url(empty_database_url: str) -> str:
 
 
 # -- sandbox ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Sandbox:
-    url: str
-
-    def _call(self, method: str, path: str, body: dict | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            payload = response.read()
-        return json.loads(payload) if payload else None
-
-    def faults(self, **faults) -> None:
-        self._call("POST", "/__sandbox__/faults", faults)
-
-    def reset(self) -> None:
-        self._call("DELETE", "/__sandbox__/faults")
-
-    def dataset(self, **options) -> None:
-        self._call("POST", "/__sandbox__/dataset", options)
-
-    def requests(self) -> dict:
-        return self._call("GET", "/__sandbox__/requests")
-
-    def truth(self, dataset: str, **query) -> dict:
-        qs = "&".join(f"{k}={v}" for k, v in query.items())
-        return self._call("GET", f"/__sandbox__/truth/{dataset}?{qs}")
 
 
 @pytest.fixture(scope="session")
@@ -125,23 +90,3 @@ def sandbox(sandbox_server: Sandbox) -> Sandbox:
 @pytest.fixture
 def sandbox_url(sandbox: Sandbox) -> str:
     return sandbox.url
-
-
-# -- running scrapy as users do -------------------------------------------------------------
-
-
-def project_env(**overrides: str | None) -> dict[str, str]:
-    """The environment of a crawl: nothing from the developer's .env, the sandbox, no real portals."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SELENIUM_", "PNCP_", "PGC_", "DADOS_", "ORGAO_"))}
-    env.pop("DATABASE_URL", None)
-    env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", PNCP_REAL_ENABLED="false", PGC_REAL_ENABLED="false")
-    for key, value in overrides.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
-
-
-def run_scrapy(args: list[str], env: dict[str, str], timeout: float = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -1,7 +1,7 @@
 """Helpers of the operations tests: throwaway PostgreSQL clusters and a real scrapyd.
 
-Imported by tests/integration/test_ops_*.py and tests/e2e/test_scrapyd_*.py (they put this
-folder on sys.path). Everything binds to 127.0.0.1 on free ports and lives under pytest's tmp_path.
+Imported by tests/integration/test_ops_*.py and tests/e2e/test_scrapyd_*.py; the general helpers
+(free_port, wait_for, …) come from tests/support.py. Everything binds to 127.0.0.1 on free ports and lives under pytest's tmp_path.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port  # noqa: F401  (re-exported for the ops tests)
+from tests.support import ROOT, free_port, wait_for  # noqa: F401  (re-exported for the ops tests)
 
 
 def _newest_pg_bin() -> Path:
@@ -33,21 +33,6 @@ def _newest_pg_bin() -> Path:
 
 PG_BIN = Path(os.environ["PG_BIN"]) if os.environ.get("PG_BIN") else _newest_pg_bin()
 PYTHON = sys.executable
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except Exception as exc:  # noqa: BLE001
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 class PgCluster:

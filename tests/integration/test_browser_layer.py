@@ -19,7 +19,7 @@ import pytest
 
 from procurement_spiders.browser.health import selenium_status
 from procurement_spiders.config import load_config
-from tests.conftest import free_port, project_env, wait_http
+from tests.support import free_port, project_env, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = str(ROOT / "tests" / "integration" / "browser_harness.py")

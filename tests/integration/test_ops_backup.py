@@ -12,8 +12,7 @@ import uuid
 import psycopg
 import pytest
 
-from tests.conftest import MAIN_CNPJ, _with_dbname, project_env, run_scrapy
-from tests.ops_support import ROOT
+from tests.support import MAIN_CNPJ, ROOT, project_env, run_scrapy, with_dbname
 
 
 def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
@@ -56,7 +55,7 @@ def second_database(pg_admin_url):
     name = f"test_restore_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield _with_dbname(pg_admin_url, name)
+    yield with_dbname(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

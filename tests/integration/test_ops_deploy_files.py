@@ -5,21 +5,26 @@ manifests against the Kubernetes schemas (vendored by kubernetes-validate), ngin
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
+import threading
 from dataclasses import fields
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
 import pytest
+import requests
 import yaml
 
 from procurement_spiders.config import Config, ConfigError, load_config
 from procurement_spiders.scheduler.schedule import parse_schedule
-from tests.ops_support import ROOT
+from tests.support import ROOT, free_port, wait_for
 
 COMPOSE = ROOT / "docker-compose.yml"
 K8S_VERSION = "1.33.0"
@@ -145,19 +150,94 @@ def test_k8s_covers_postgres_web_selenium_and_the_cron_alternative():
             assert "PASSWORD" not in key and "SENHA" not in key
 
 
-def test_nginx_rate_limit_is_the_legacy_one(tmp_path):
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def render_nginx(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / "deploy" / "render-nginx.sh")], capture_output=True, text=True, timeout=30,
+                          env={"PATH": os.environ["PATH"], **env})
+
+
+def test_nginx_rate_limit_is_the_legacy_one():
+    text = (ROOT / "deploy" / "nginx.conf.template").read_text()
     assert re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=10r/s;", text)
-    assert text.count("burst=20") >= 1 and "127.0.0.1:6800" in text
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light): syntax not checked")
+    assert text.count("burst=20") >= 1
+
+
+def test_nginx_refuses_to_render_without_certificates():
+    done = render_nginx(TLS_CERTIFICATE="/etc/ssl/x.pem")
+    assert done.returncode == 2 and "TLS_CERTIFICATE_KEY" in done.stderr and done.stdout == ""
+
+
+@pytest.fixture
+def tls_nginx(tmp_path):
+    """The rendered template run by a real nginx on free ports, with a self-signed certificate,
+    in front of a small HTTP server standing in for scrapyd (it echoes the forwarded headers)."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    seen: list[dict] = []
+
+    class Upstream(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append({"path": self.path, "proto": self.headers.get("X-Forwarded-Proto"),
+                         "auth": self.headers.get("Authorization")})
+            body = b'{"status": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    http_port, https_port = free_port(), free_port()
+    done = render_nginx(TLS_CERTIFICATE=str(cert), TLS_CERTIFICATE_KEY=str(key), SERVER_NAME="127.0.0.1",
+                        NGINX_HTTP_PORT=str(http_port), NGINX_HTTPS_PORT=str(https_port),
+                        NGINX_UPSTREAM=f"127.0.0.1:{upstream.server_address[1]}")
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "procurement.conf"
+    site.write_text(done.stdout)
+    assert "${" not in done.stdout and "$request_uri" in done.stdout  # nginx's own variables untouched
     (tmp_path / "logs").mkdir()
     main = tmp_path / "nginx.conf"
-    main.write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
-                    f"http {{\n access_log off;\n include {ROOT / 'deploy' / 'nginx.conf'};\n}}\n")
-    done = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
+    main.write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\ndaemon off;\n"
+                    f"events {{}}\nhttp {{\n access_log off;\n include {site};\n}}\n")
+    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True,
+                             timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(main)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: socket.create_connection(("127.0.0.1", https_port), timeout=1).close() or True, 30,
+                 what="nginx to listen")
+        yield {"http": http_port, "https": https_port, "cert": str(cert), "seen": seen}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def test_nginx_serves_tls_with_hsts_and_redirects_http(tls_nginx):
+    """Issue 8 defect 15: port 80 used to proxy everything, basic-auth credentials in clear."""
+    plain = requests.get(f"http://127.0.0.1:{tls_nginx['http']}/listjobs.json?project=p", allow_redirects=False,
+                         auth=("ops", "secret"), timeout=10)
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"https://127.0.0.1:{tls_nginx['https']}/listjobs.json?project=p"
+    assert tls_nginx["seen"] == []  # nothing reached scrapyd over plain HTTP
+
+    secure = requests.get(f"https://127.0.0.1:{tls_nginx['https']}/listjobs.json?project=p", auth=("ops", "secret"),
+                          verify=tls_nginx["cert"], timeout=10)
+    assert secure.status_code == 200 and secure.json() == {"status": "ok"}
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert tls_nginx["seen"] == [{"path": "/listjobs.json?project=p", "proto": "https",
+                                  "auth": requests.auth._basic_auth_str("ops", "secret")}]
 
 
 def test_config_error_for_a_bad_compose_value():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 LOGIN = "/seguro/loginPortal.asp"
 AREA = "/comprasnet-area-trabalho-web/seguro/governo/area-trabalho"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from sandbox.dataset import MAIN_CNPJ
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 ITENS = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca/2025"
 CONSOLIDADO = f"{ITENS}/consolidado"

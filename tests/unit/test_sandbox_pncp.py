@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.dataset import MAIN_CNPJ
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pncp" / "openapi"  # ../shared
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"

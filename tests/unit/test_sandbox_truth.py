@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sandbox.dataset import MAIN_CNPJ
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pgc"  # ../shared
           / "dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt")
