@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
+FIXTURES = ROOT / "tests" / "fixtures"  # everything a test reads lives in the repository
 # The órgão the sandbox's main data set belongs to (valid check digits).
 MAIN_CNPJ = "00394452000103"
 

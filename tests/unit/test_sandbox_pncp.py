@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from sandbox.dataset import MAIN_CNPJ
-from tests.support import fetch, serve
+from tests.support import FIXTURES, fetch, serve
 
-OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pncp" / "openapi"  # ../shared
+OPENAPI = FIXTURES / "reference" / "pncp" / "openapi"  # public specs, sources in the .source.txt beside them
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"
 
 

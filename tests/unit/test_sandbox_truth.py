@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 from sandbox.dataset import MAIN_CNPJ
-from tests.support import fetch, serve
+from tests.support import FIXTURES, fetch, serve
 
-SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "reference" / "samples" / "pgc"  # ../shared
+SAMPLE = (FIXTURES / "reference" / "pgc"  # a public capture, source in the .source.txt beside it
           / "dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt")
 DA = "/modulo-pgc/1_consultarPgcDetalhe"
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"
