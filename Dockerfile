@@ -1,6 +1,8 @@
-# The `web` image: scrapyd with procurement_spiders installed (also used by `scheduler` and `sandbox`).
-# In this image the installed package *is* the deployment: rebuild to update it (scrapyd-deploy is
-# for a bare-metal scrapyd; see docs/operations.md).
+# The production (`web`) image: scrapyd with procurement_spiders installed, also run by `scheduler`.
+# It holds the package and what it needs at run time, nothing else: no tests, no pytest, no portal
+# sandbox (the demo's sandbox is its own image, sandbox/Dockerfile). In this image the installed
+# package *is* the deployment: rebuild to update it (scrapyd-deploy is for a bare-metal scrapyd;
+# see docs/operations.md).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,17 +16,18 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /var/lib/scrapyd --create-home --uid 10001 scrapyd
 
-WORKDIR /app
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
-
-COPY setup.py scrapy.cfg schedules.toml ./
-COPY migrations ./migrations
-COPY procurement_spiders ./procurement_spiders
-COPY sandbox ./sandbox
-# Check from outside /app that the *installed* package carries its migrations.
-RUN pip install --no-deps . \
-    && cd / && python -c "from procurement_spiders.storage.migrations import load_migrations; assert load_migrations()"
+# The build context is the repository minus what .dockerignore leaves out (tests/, sandbox/,
+# bench/, docs/…). The package installs with its run-time dependencies pinned by the lock and the
+# `scrapyd` extra (the server this image runs); never `[test]`. The checks run from outside the
+# sources: the *installed* package carries its migrations, and neither pytest nor the sandbox is there.
+WORKDIR /src
+COPY . .
+# (pip refuses extras in a constraints file: `psycopg[binary]==…` becomes `psycopg==…` there.)
+RUN sed -E 's/\[[^]]*\]//' requirements.txt > /tmp/constraints.txt \
+    && pip install --constraint /tmp/constraints.txt ".[scrapyd]" \
+    && cd / && rm -rf /src /tmp/constraints.txt \
+    && python -c "from procurement_spiders.storage.migrations import load_migrations; assert load_migrations()" \
+    && python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('pytest', 'sandbox')))"
 
 COPY deploy/scrapyd/procurement_scrapyd.py /opt/scrapyd-addons/
 COPY scrapyd.conf /etc/scrapyd/scrapyd.conf
@@ -32,8 +35,8 @@ COPY deploy/scrapyd/scrapy.cfg /srv/scrapyd/scrapy.cfg
 RUN chown scrapyd /srv/scrapyd
 
 USER scrapyd
-# scrapyd's working folder holds only scrapy.cfg (not /app: a source tree there would shadow
-# deployed eggs); eggs/, logs/ and dbs/ go to /var/lib/scrapyd, a volume in docker-compose.yml.
+# scrapyd's working folder holds only scrapy.cfg (a source tree there would shadow deployed
+# eggs); eggs/, logs/ and dbs/ go to /var/lib/scrapyd, a volume in docker-compose.yml.
 WORKDIR /srv/scrapyd
 EXPOSE 6800
 HEALTHCHECK --interval=30s --timeout=25s --start-period=40s --retries=3 \

@@ -77,6 +77,26 @@ def test_compose_services_as_the_issue_lists_them():
     assert services["web"]["build"]["dockerfile"] == "Dockerfile" and (ROOT / "Dockerfile").is_file()
 
 
+def test_production_image_has_no_sandbox_and_no_test_tools():
+    """Issue 9 item 7: the sandbox has its own image (compose profile demo); the production build
+    context leaves out sandbox/ and tests/, and the package installs without its [test] extra."""
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {"sandbox", "tests", "bench"} <= ignored
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert installs and not any("[test" in line or "requirements.txt" in line.split("pip install")[1]
+                                or "-r " in line for line in installs), installs
+    assert "find_spec(m) for m in ('pytest', 'sandbox')" in dockerfile  # the build fails if either is there
+    sandbox = compose()["services"]["sandbox"]
+    assert sandbox["profiles"] == ["demo"] and sandbox["build"]["dockerfile"] == "sandbox/Dockerfile"
+    assert sandbox["image"] != compose()["services"]["web"]["image"]
+    own = (ROOT / "sandbox" / "Dockerfile").read_text()
+    assert "COPY sandbox ./sandbox" in own and "procurement_spiders" not in own.split("COPY")[-1]
+    kept = [line for line in (ROOT / "sandbox" / "Dockerfile.dockerignore").read_text().splitlines()
+            if line.startswith("!")]
+    assert kept == ["!requirements.txt", "!sandbox"]
+
+
 def test_compose_environment_names_are_the_settings_names():
     services = compose()["services"]
     for name in ("web", "scheduler"):
