@@ -8,20 +8,19 @@ arguments, so a pending job queued by hand with the same arguments is recognised
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import signal
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import requests
+import scrapyd_client
 from apscheduler.schedulers.background import BackgroundScheduler
+from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
+from scrapyd_client.pyclient import HEADERS, _process_response
 
+from procurement_spiders.redaction import redact_url
 from procurement_spiders.scheduler.schedule import Entry, Schedule, ScheduleError, load_schedule, run_key
 
 logger = logging.getLogger("procurement_spiders.scheduler")
@@ -31,50 +30,42 @@ class ScrapydError(RuntimeError):
     """scrapyd refused or could not be reached; the message never carries credentials."""
 
 
-@dataclass(frozen=True)
-class ScrapydClient:
-    url: str
-    username: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
+class ScrapydClient(scrapyd_client.ScrapydClient):
+    """scrapyd-client's API client (auth, `jobs`, `schedule`, response checks), plus what a process
+    that runs for months needs: a timeout on every call (the library passes none, so a stalled
+    scrapyd would hang a firing for good) and one exception type, ScrapydError, whose message
+    names the endpoint and never a credential.
 
-    def _request(self, method: str, path: str, params: list[tuple[str, str]]) -> dict:
-        query = urllib.parse.urlencode(params)
-        url = f"{self.url.rstrip('/')}/{path}"
-        data = None
-        if method == "GET":
-            url = f"{url}?{query}" if query else url
-        else:
-            data = query.encode()
-        req = urllib.request.Request(url, data=data, method=method)
-        if self.username and self.password:
-            token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
-            req.add_header("Authorization", f"Basic {token}")
+    The library sends every call through `_get`/`_post` (scrapyd-client 2.0.3, pinned); they are
+    overridden here, in this one place, and tests/unit/test_ops_schedule.py pins that routing.
+    """
+
+    def __init__(self, url: str, username: str | None = None, password: str | None = None, timeout: float = 30.0):
+        super().__init__(url.rstrip("/"), username or None, password)
+        self.timeout = timeout
+
+    def _get(self, basename: str, params=None):
+        return self._call("GET", basename, params=params or {})
+
+    def _post(self, basename: str, data):
+        return self._call("POST", basename, data=data)
+
+    def _call(self, method: str, basename: str, **kwargs) -> dict:
+        endpoint = f"{basename}.json"
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - configured URL
-                body = resp.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            hint = " (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise ScrapydError(f"{path}: HTTP {exc.code}{hint}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise ScrapydError(f"{path}: scrapyd unreachable at {self.url}: {getattr(exc, 'reason', exc)}") from None
+            response = requests.request(method, f"{self.url}/{endpoint}", headers=HEADERS, auth=self.auth,
+                                        timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise ScrapydError(f"{endpoint}: scrapyd unreachable at {redact_url(self.url)} "
+                               f"({type(exc).__name__})") from None
+        if response.status_code == 401:
+            raise ScrapydError(f"{endpoint}: HTTP 401 (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)")
         try:
-            payload = json.loads(body)
-        except ValueError:
-            raise ScrapydError(f"{path}: not a JSON answer") from None
-        if payload.get("status") != "ok":
-            raise ScrapydError(f"{path}: {payload.get('message', 'error')}")
-        return payload
-
-    def list_jobs(self, project: str) -> dict:
-        return self._request("GET", "listjobs.json", [("project", project)])
-
-    def schedule(self, project: str, spider: str, jobid: str, args: dict[str, str],
-                 settings: dict[str, str]) -> str:
-        params = [("project", project), ("spider", spider), ("jobid", jobid)]
-        params += [("setting", f"{k}={v}") for k, v in sorted(settings.items())]
-        params += sorted(args.items())
-        return self._request("POST", "schedule.json", params)["jobid"]
+            return _process_response(response)
+        except MalformedResponse:
+            raise ScrapydError(f"{endpoint}: HTTP {response.status_code}, not a JSON answer") from None
+        except (ErrorResponse, RuntimeError, KeyError) as exc:
+            raise ScrapydError(f"{endpoint}: {exc}") from None
 
 
 def job_id(spider: str, key: str, now: datetime | None = None) -> str:
@@ -103,13 +94,15 @@ def fire(client: ScrapydClient, schedule: Schedule, entry: Entry, now: datetime 
     key = run_key(entry.spider, args, settings)
     fields = {"schedule": entry.name, "spider": entry.spider, "spider_args": args, "run_key": key}
     try:
-        active = find_active(client.list_jobs(schedule.project), entry.spider, key, args)
+        active = find_active(client.jobs(schedule.project), entry.spider, key, args)
         if active is not None:
             logger.info("schedule %s: skipped, %s job %s of the same run is still %s", entry.name,
                         entry.spider, active.get("id"), active["state"],
                         extra={**fields, "outcome": "skipped", "job_id": active.get("id")})
             return {"outcome": "skipped", "job_id": active.get("id"), "state": active["state"]}
-        jid = client.schedule(schedule.project, entry.spider, job_id(entry.spider, key), args, settings)
+        params = [("jobid", job_id(entry.spider, key)), *sorted(args.items())]
+        params += [("setting", f"{k}={v}") for k, v in sorted(settings.items())]
+        jid = client.schedule(schedule.project, entry.spider, params)
     except ScrapydError as exc:
         logger.error("schedule %s: not started: %s", entry.name, exc, extra={**fields, "outcome": "error"})
         return {"outcome": "error", "error": str(exc)}

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import MAIN_CNPJ
-from tests.ops_support import ROOT, Scrapyd, wait_for
+from tests.ops_support import Scrapyd
+from tests.support import MAIN_CNPJ, ROOT, wait_for
 
 PROJECT = "procurement_spiders"
 SCHEDULE = """\
@@ -97,6 +97,15 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
 
         schedule = tmp_path / "schedules.toml"
         schedule.write_text(SCHEDULE.format(paused="false"))
+        # A wrong password: scrapyd_client's call fails as one error line naming the setting, not the value.
+        refused = subprocess.run(
+            [sys.executable, "-m", "procurement_spiders.scheduler", "--schedule", str(schedule), "--once", "pncp-fast"],
+            cwd=ROOT, env={**client_env, "SCRAPYD_PASSWORD": "wrong-Pa55", "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1
+        assert json.loads(refused.stdout.splitlines()[-1]) == {
+            "outcome": "error", "error": "listjobs.json: HTTP 401 (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)"}
+        assert "wrong-Pa55" not in refused.stdout + refused.stderr
         scheduler = SchedulerProcess(schedule, {**client_env, "LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)})
 
         first = wait_for(lambda: scheduler.outcomes("scheduled"), 30, what="a first firing")[0]

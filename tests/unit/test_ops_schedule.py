@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from procurement_spiders.scheduler.runner import ScrapydError, find_active, fire, job_id
+from procurement_spiders.scheduler.runner import ScrapydClient, ScrapydError, find_active, fire, job_id
 from procurement_spiders.scheduler.schedule import (
     ScheduleError,
     _crontab_weekdays,
@@ -89,21 +89,27 @@ def test_find_active_by_job_id_and_by_pending_arguments():
 
 
 class FakeClient:
+    """The two calls `fire` makes, with scrapyd_client.ScrapydClient's signatures (the real client
+    against a real scrapyd is in tests/e2e/test_scrapyd_schedule.py)."""
+
     url = "http://127.0.0.1:1"
 
     def __init__(self, jobs=None, fail=False):
-        self.jobs = jobs or {"pending": [], "running": []}
+        self.jobs_answer = jobs or {"pending": [], "running": []}
         self.fail = fail
         self.scheduled: list[tuple] = []
 
-    def list_jobs(self, project):
+    def jobs(self, project):
         if self.fail:
             raise ScrapydError("listjobs.json: scrapyd unreachable")
-        return self.jobs
+        return self.jobs_answer
 
-    def schedule(self, project, spider, jobid, args, settings):
-        self.scheduled.append((project, spider, jobid, args, settings))
-        return jobid
+    def schedule(self, project, spider, args):
+        params = dict(args)
+        settings = dict(v.split("=", 1) for k, v in args if k == "setting")
+        spider_args = {k: v for k, v in args if k not in ("setting", "jobid")}
+        self.scheduled.append((project, spider, params["jobid"], spider_args, settings))
+        return params["jobid"]
 
 
 def test_fire_schedules_then_skips_the_same_run():
@@ -116,7 +122,7 @@ def test_fire_schedules_then_skips_the_same_run():
     assert first["outcome"] == "scheduled"
     project, spider, jid, args, settings = client.scheduled[0]
     assert (project, spider, args, settings) == ("procurement_spiders", "pncp", {"ano": "2026"}, {"LOG_LEVEL": "INFO"})
-    client.jobs = {"pending": [], "running": [{"id": jid, "spider": "pncp"}]}
+    client.jobs_answer = {"pending": [], "running": [{"id": jid, "spider": "pncp"}]}
     second = fire(client, schedule, entry, now)
     assert second == {"outcome": "skipped", "job_id": jid, "state": "running"}
     assert len(client.scheduled) == 1
@@ -143,3 +149,26 @@ def test_runner_applies_edits_pauses_and_keeps_the_last_good_file(tmp_path):
     path.write_text(entry.format(name="a", paused="true"))
     assert runner.load()
     assert runner.scheduler.get_jobs() == []
+
+
+def test_client_is_scrapyd_clients_with_a_timeout_and_one_error_type():
+    """A scrapyd that accepts the connection and never answers: the call fails after the timeout
+    instead of hanging the firing (scrapyd_client alone has no timeout)."""
+    import inspect
+    import socket
+
+    import scrapyd_client
+
+    # The pinned library sends its calls through the two methods ScrapydClient overrides.
+    assert "self._get(" in inspect.getsource(scrapyd_client.ScrapydClient.jobs)
+    assert "self._post(" in inspect.getsource(scrapyd_client.ScrapydClient.schedule)
+    assert issubclass(ScrapydClient, scrapyd_client.ScrapydClient)
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = ScrapydClient(f"http://u:{'pw' * 4}@127.0.0.1:{silent.getsockname()[1]}", "u", "pw" * 4, timeout=0.5)
+        with pytest.raises(ScrapydError) as caught:
+            client.jobs("procurement_spiders")
+    assert "listjobs.json: scrapyd unreachable" in str(caught.value) and "Timeout" in str(caught.value)
+    assert "pwpw" not in str(caught.value)
