@@ -1,4 +1,4 @@
-"""Helpers of the operations tests: throwaway PostgreSQL clusters and a real scrapyd.
+"""Helpers of the operations tests: throwaway PostgreSQL clusters, a real scrapyd, real Grids.
 
 Imported by tests/integration/test_ops_*.py and tests/e2e/test_scrapyd_*.py; the general helpers
 (free_port, wait_for, …) come from tests/support.py. Everything binds to 127.0.0.1 on free ports and lives under pytest's tmp_path.
@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import base64
 import configparser
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.support import ROOT, free_port, wait_for  # noqa: F401  (re-exported for the ops tests)
@@ -201,36 +199,62 @@ def build_egg(dest: Path) -> Path:
     return next(out.glob("*.egg"))
 
 
-def grid_status(ready: bool, busy: bool = False) -> dict:
-    slot = {"stereotype": {"browserName": "chrome"}, "session": {"sessionId": "x"} if busy else None}
-    return {"value": {"ready": ready and not busy, "message": "Selenium Grid ready." if ready and not busy
-                      else "Selenium Grid not ready.",
-                      "nodes": [{"availability": "UP" if ready else "DOWN", "maxSessions": 1, "slots": [slot]}]}}
+class RealGrid:
+    """A Selenium Grid of its own (scripts/grid.sh standalone, Chromium) with ONE session slot, so a
+    test can make it busy by holding a session; stop()/start() give a Grid that is down and back."""
+
+    def __init__(self, base: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GRID_PORT": str(self.port), "GRID_DIR": str(base / f"grid-{self.port}"),
+                    "GRID_MAX_SESSIONS": "1"}
+
+    def _script(self, action: str) -> None:
+        subprocess.run([str(ROOT / "scripts" / "grid.sh"), action], env=self.env, check=True, capture_output=True,
+                       text=True, timeout=180)
+
+    def start(self) -> "RealGrid":
+        self._script("start")
+        return self
+
+    def stop(self) -> None:
+        self._script("stop")
+
+    @contextlib.contextmanager
+    def held_session(self):
+        """Every slot busy for the duration: the Grid then answers ready=false with its node UP."""
+        from procurement_spiders.browser.session import create_driver, quit_quietly
+        from procurement_spiders.config import load_config
+
+        driver = create_driver(load_config(environ={"SELENIUM_URL": self.url}, env_file=Path("/nonexistent/.env")))
+        try:
+            yield driver
+        finally:
+            quit_quietly(driver)
 
 
-class FakeGrid:
-    """Answers GET /status like Selenium Grid 4 (reference browser-and-storage.md §4.2)."""
+class GridHub:
+    """A real Grid hub with no node: Selenium's own "not ready" (ready=false, no slot at all)."""
 
-    def __init__(self):
-        self.body = grid_status(True)
-        outer = self
+    def __init__(self, base: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = base / f"hub-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                data = json.dumps(outer.body).encode()
-                self.send_response(200 if self.path == "/status" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def start(self) -> "GridHub":
+        jar = next((ROOT / ".tools").glob("selenium-server-*.jar"))
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                ["java", "-Xmx256m", "-jar", str(jar), "hub", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--publish-events", f"tcp://127.0.0.1:{free_port()}",
+                 "--subscribe-events", f"tcp://127.0.0.1:{free_port()}"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: http("GET", f"{self.url}/status", timeout=2)[0] == 200, 90, interval=0.5,
+                 what="the Grid hub to answer")
+        return self
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)

@@ -1,4 +1,4 @@
-"""scrapyd's GET /health.json on a real scrapyd with the deployed egg, a throwaway PostgreSQL and a Grid-like /status."""
+"""scrapyd's GET /health.json on a real scrapyd with the deployed egg, a throwaway PostgreSQL and a real Grid."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import secrets
 import pytest
 import requests
 
-from tests.ops_support import FakeGrid, PgCluster, Scrapyd, build_egg, grid_status, wait_for
+from tests.ops_support import PgCluster, RealGrid, Scrapyd, build_egg
+from tests.support import wait_for
 
 PROJECT = "procurement_spiders"
 NO_CACHE = {"scrapyd": {"health_cache_seconds": "0"}}  # every request checks anew
@@ -26,7 +27,7 @@ def stack(tmp_path_factory):
     base = tmp_path_factory.mktemp("scrapyd-health")
     pg = PgCluster().init()
     pg.start()
-    grid = FakeGrid()
+    grid = RealGrid(base).start()
     sd = Scrapyd(base, username="monitor", password=secrets.token_urlsafe(16),
                  env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url}, extra_conf=NO_CACHE)
     try:
@@ -34,7 +35,7 @@ def stack(tmp_path_factory):
         yield sd, pg, grid, base
     finally:
         sd.stop()
-        grid.close()
+        grid.stop()
         pg.remove()
 
 
@@ -71,10 +72,13 @@ def test_health_json(stack):
     code, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(health(sd)), 30, what="health back to 200")
     assert body["status"] == "ok"
 
-    grid.body = grid_status(False)
-    code, body = health(sd)
-    assert code == 503 and body["down"] == ["selenium"] and body["database"] == "connected"
-    grid.body = grid_status(True)
+    grid.stop()
+    try:
+        code, body = health(sd)
+        assert code == 503 and body["down"] == ["selenium"] and body["database"] == "connected"
+        assert body["selenium"] == "error: connection refused"
+    finally:
+        grid.start()
     assert health(sd)[0] == 200
 
 
@@ -130,7 +134,7 @@ def test_scrapyd_refuses_to_listen_beyond_loopback_without_auth(tmp_path):
     import subprocess
     import sys
 
-    from tests.ops_support import ROOT, free_port
+    from tests.support import ROOT, free_port
 
     conf = configparser.ConfigParser()
     conf.read(ROOT / "scrapyd.conf")

@@ -1,4 +1,6 @@
-"""Health: `check_health`, `scrapy health` against a real, throwaway PostgreSQL and a Grid-like /status."""
+"""Health: `check_health`, `scrapy health` against a real, throwaway PostgreSQL and real Grids in
+the states that matter: ready, busy (its one slot held by a session), not ready (a hub without a
+node), down."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import subprocess
 
 import pytest
 
+from procurement_spiders.browser.health import selenium_status
 from procurement_spiders.config import Config
 from procurement_spiders.health import check_health, unhealthy_parts
-from tests.ops_support import PYTHON, ROOT, FakeGrid, PgCluster, free_port, grid_status
+from tests.ops_support import PYTHON, ROOT, GridHub, PgCluster, RealGrid, free_port
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +24,18 @@ def pg():
     cluster.remove()
 
 
-@pytest.fixture
-def grid():
-    g = FakeGrid()
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    g = RealGrid(tmp_path_factory.mktemp("grid")).start()
     yield g
-    g.close()
+    g.stop()
+
+
+@pytest.fixture
+def hub(tmp_path):
+    h = GridHub(tmp_path).start()
+    yield h
+    h.stop()
 
 
 def test_healthy_body_has_the_legacy_shape(pg, grid):
@@ -36,13 +46,14 @@ def test_healthy_body_has_the_legacy_shape(pg, grid):
     assert body["timestamp"].endswith("Z")
 
 
-def test_grid_states(pg, grid):
+def test_grid_states(pg, grid, hub):
     config = Config(database_url=pg.url(), selenium_url=grid.url)
-    grid.body = grid_status(True, busy=True)  # every slot busy: crawls wait, not an outage
-    assert check_health(config)[1]["selenium"] == "connected"
-    grid.body = grid_status(False)  # no live node
-    ok, body = check_health(config)
-    assert not ok and body["selenium"].startswith("not ready") and unhealthy_parts(body) == ["selenium"]
+    with grid.held_session():  # its one slot busy: crawls wait, not an outage
+        status = selenium_status(config)
+        assert status["busy"] and not status["ready"] and status["free_slots"] == 0
+        assert check_health(config)[1]["selenium"] == "connected"
+    ok, body = check_health(Config(database_url=pg.url(), selenium_url=hub.url))  # no live node
+    assert not ok and body["selenium"] == "not ready: no live slot" and unhealthy_parts(body) == ["selenium"]
     ok, body = check_health(Config(database_url=pg.url(), selenium_url=f"http://127.0.0.1:{free_port()}"))
     assert not ok and body["selenium"].startswith("error:") and body["database"] == "connected"
 
