@@ -157,10 +157,6 @@ async def post_dataset(request: web.Request) -> web.Response:
     return responses.json_response(_dataset_summary(state))
 
 
-async def get_dataset(request: web.Request) -> web.Response:
-    return responses.json_response(_dataset_summary(get_state(request.app)))
-
-
 def _dataset_summary(state) -> dict:
     dataset = state.dataset
     return {
@@ -207,7 +203,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/__sandbox__/faults", get_faults)
     app.router.add_post("/__sandbox__/faults", post_faults)
     app.router.add_delete("/__sandbox__/faults", delete_faults)
-    app.router.add_get("/__sandbox__/dataset", get_dataset)
     app.router.add_post("/__sandbox__/dataset", post_dataset)
     app.router.add_get("/__sandbox__/requests", get_requests)
     app.router.add_get("/__sandbox__/truth/pncp-demandas", truth_pncp_demandas)

@@ -368,10 +368,6 @@ async def api_contratacoes(request: web.Request) -> web.Response:
 
 
 # -- control: faults, dataset, stats, truth -------------------------------------------------
-async def faults_get(request: web.Request) -> web.Response:
-    return web.json_response(_state(request).faults)
-
-
 def check_faults(body: object) -> dict:
     """A checked PGC fault body; ValueError names the bad key."""
     if not isinstance(body, dict):
@@ -417,11 +413,6 @@ async def faults_delete(request: web.Request) -> web.Response:
     return web.json_response(apply_faults(request.app, {}, replace=True))
 
 
-async def dataset_get(request: web.Request) -> web.Response:
-    ds = _state(request).dataset
-    return web.json_response({"seed": ds.seed, "uasg": UASG, "dfds": ds.dfd_counts, "contratacoes": ds.ctr_counts})
-
-
 async def dataset_post(request: web.Request) -> web.Response:
     """Scale knob: {"ano": 2025, "dfds": 10000, "contratacoes": 1000, "seed": 1}."""
     state = _state(request)
@@ -430,7 +421,8 @@ async def dataset_post(request: web.Request) -> web.Response:
         state.dataset.resize(int(body.get("ano", MAIN_PCA)), body.get("dfds"), body.get("contratacoes"), body.get("seed"))
     except ValueError as exc:
         return web.json_response({"error": str(exc)}, status=400)
-    return await dataset_get(request)
+    ds = state.dataset
+    return web.json_response({"seed": ds.seed, "uasg": UASG, "dfds": ds.dfd_counts, "contratacoes": ds.ctr_counts})
 
 
 async def stats_get(request: web.Request) -> web.Response:
@@ -484,10 +476,8 @@ def setup(app: web.Application) -> None:
     r.add_get(API + "/dfd/{identificador}", api_dfd)
     r.add_get(f"{API}/contratacoes/totais", api_totais)
     r.add_get(f"{API}/contratacoes", api_contratacoes)
-    r.add_get("/__sandbox__/pgc/faults", faults_get)
     r.add_post("/__sandbox__/pgc/faults", faults_post)
     r.add_delete("/__sandbox__/pgc/faults", faults_delete)
-    r.add_get("/__sandbox__/pgc/dataset", dataset_get)
     r.add_post("/__sandbox__/pgc/dataset", dataset_post)
     r.add_get("/__sandbox__/pgc/stats", stats_get)
     r.add_delete("/__sandbox__/pgc/stats", stats_delete)
