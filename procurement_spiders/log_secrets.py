@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from procurement_spiders.redaction import MASK
 

@@ -24,7 +24,6 @@ from tests.support import (  # noqa: F401
     with_dbname,
 )
 
-
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 

@@ -18,9 +18,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
@@ -152,5 +153,6 @@ def project_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_scrapy(args: list[str], env: dict[str, str], timeout: float = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_scrapy(args: list[str], env: dict[str, str], timeout: float = 600,
+               cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -47,6 +47,7 @@ from procurement_spiders.browser.page import Page, Rendered, render, request_coo
 from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
 from procurement_spiders.browser.session import BrowserSession, create_driver, is_session_fault, quit_quietly
 from procurement_spiders.config import Config, config_from_settings
+from procurement_spiders.redaction import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ class SeleniumMiddleware:
         middleware = cls(crawler, config)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         crawler.signals.connect(middleware.close, signal=signals.engine_stopped)
-        where = f"Selenium at {config.selenium_url}" if config.selenium_url else "local chromium + chromedriver"
+        where = (f"Selenium at {redact_url(config.selenium_url)}" if config.selenium_url
+                 else "local chromium + chromedriver")
         logger.info("selenium: %s, at most %d session(s), timeout %.1fs",
                     where, config.selenium_max_sessions, config.selenium_timeout)
         return middleware

@@ -172,7 +172,7 @@ class Runner:
         if not self.load():
             raise SystemExit(f"schedule file {self.path} is invalid")
         self.scheduler.start()
-        logger.info("scheduler started: %s -> %s", self.path, self.client.url)
+        logger.info("scheduler started: %s -> %s", self.path, redact_url(self.client.url))
         try:
             while not self._stop.wait(min(self.watch_interval, 1.0)):
                 if self._reload.is_set() or self._changed():

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from procurement_spiders.middlewares.selenium import SeleniumSessionLost
 from procurement_spiders.pages.pgc import Credentials, PgcActions, PgcError, Waits
+from procurement_spiders.redaction import redact_text
 
 SESSION_NAME = "pgc"
 MAX_RELOGINS = 5  # session expiries/losses tolerated in one run (each one is a new login)
@@ -77,7 +78,7 @@ class PgcBrowserMixin:
             self._pgc_attended_announced = True
             self.logger.warning(
                 "PGC attended login: open %s and log in to Compras.gov.br in the browser shown there "
-                "(waiting up to %.0fs)", self.novnc_url(), self.config.pgc_login_timeout)
+                "(waiting up to %.0fs)", redact_text(self.novnc_url()), self.config.pgc_login_timeout)
         else:
             self.logger.warning("PGC attended login needed again (session expired): use the same noVNC page")
 
