@@ -117,11 +117,17 @@ def test_failed_restore_changes_nothing(tmp_path, database_url):
 
 def test_backup_keeps_the_newest_dumps_and_hides_the_password(tmp_path, pg_admin_url, database_url):
     backups = tmp_path / "backups"
-    for _ in range(3):
-        done = script("backup.sh", database_url=database_url, BACKUP_DIR=str(backups), BACKUP_KEEP="2")
-        assert done.returncode == 0, done.stderr
-        subprocess.run(["sleep", "1.1"], check=True)  # distinct names (second resolution)
-    assert len(list(backups.glob("procurement-*.sql.gz"))) == 2
+    backups.mkdir()
+    # Two earlier dumps (real ones, named and dated as older runs), then a scheduled run with KEEP=2.
+    older = [backups / "procurement-20260101T020000Z.sql.gz", backups / "procurement-20260102T020000Z.sql.gz"]
+    for day, path in enumerate(older, start=1):
+        assert script("backup.sh", str(path), database_url=database_url).returncode == 0
+        os.utime(path, (1767225600 + day * 86400, 1767225600 + day * 86400))
+    done = script("backup.sh", database_url=database_url, BACKUP_DIR=str(backups), BACKUP_KEEP="2")
+    assert done.returncode == 0, done.stderr
+    kept = sorted(p.name for p in backups.glob("procurement-*.sql.gz"))
+    assert len(kept) == 2 and older[1].name in kept and older[0].name not in kept
+    assert f"removed old backup: {older[0]}" in done.stdout
     # A URL with a password: the password is passed through PGPASSWORD, never printed.
     with_password = database_url.replace("postgresql://postgres@", "postgresql://postgres:N0tPr1nted%21@")
     done = script("backup.sh", str(tmp_path / "p.sql.gz"), database_url=with_password)
