@@ -8,12 +8,11 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
 
 import psycopg
 
-from tests.conftest import MAIN_CNPJ
-from tests.ops_support import ROOT, Scrapyd, wait_for
+from tests.ops_support import Scrapyd
+from tests.support import MAIN_CNPJ, ROOT, wait_for
 
 PROJECT = "procurement_spiders"
 
@@ -50,7 +49,6 @@ def test_installed_project_without_egg(tmp_path, database_url, sandbox):
     sd.start()
     try:
         assert PROJECT in sd.get("listprojects.json")[1]["projects"]
-        time.sleep(0.1)
         code, body = sd.get("health.json", auth=False)
         assert code == 200 and body["database"] == "connected", body
         code, answer = sd.post("schedule.json", {"project": PROJECT, "spider": "pncp", "ano": "2025"})

@@ -8,7 +8,8 @@ import sys
 import zipfile
 
 from procurement_spiders.storage.migrations import load_migrations
-from tests.ops_support import ROOT, build_egg
+from tests.ops_support import build_egg
+from tests.support import ROOT
 
 PROBE = """
 import json, procurement_spiders

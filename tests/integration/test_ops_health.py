@@ -13,7 +13,8 @@ import pytest
 from procurement_spiders.browser.health import selenium_status
 from procurement_spiders.config import Config
 from procurement_spiders.health import check_health, unhealthy_parts
-from tests.ops_support import PYTHON, ROOT, GridHub, PgCluster, RealGrid, free_port
+from tests.ops_support import PYTHON, GridHub, PgCluster, RealGrid
+from tests.support import ROOT, free_port
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from procurement_spiders import log_secrets
-from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
 from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
+from tests.support import MAIN_CNPJ, project_env, run_scrapy
 
 # The demo CPF is all nines: a float such as 7.199999999999999 in the stats is not a leak.
 CPF_LEAK = re.compile(r"(?<![\d.])" + DEMO_CPF + r"(?!\d)")

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from procurement_spiders.extensions.progress import format_duration
-from tests.ops_support import ROOT
+from tests.support import ROOT
 
 CRAWL = textwrap.dedent(
     """
