@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 from collections.abc import Iterable
 
 from procurement_spiders.redaction import MASK
@@ -38,7 +39,7 @@ def secret_values(config) -> list[str]:
     values += [config.pgc_senha or "", config.scrapyd_password or ""]
     match = re.match(r"^[A-Za-z][\w+.-]*://[^:/@]*:(.*)@", config.database_url or "")
     if match:
-        values.append(match.group(1))
+        values += [match.group(1), unquote(match.group(1))]  # as written and percent-decoded
     return sorted({v for v in values if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
 

@@ -78,3 +78,12 @@ def test_selenium_payload_logger_is_held_at_info():
     logging.getLogger().setLevel(logging.DEBUG)
     log_secrets.install(Settings())
     assert not logging.getLogger("selenium.webdriver.remote.remote_connection").isEnabledFor(logging.DEBUG)
+
+
+def test_secret_values_cover_every_configured_form():
+    from procurement_spiders.config import Config
+
+    config = Config(pgc_cpf="123.456.789-09", pgc_senha="S3nh@-Secreta", scrapyd_password="abc",
+                    database_url="postgresql://app:p%40ss%21word@db:5432/x")
+    values = set(log_secrets.secret_values(config))
+    assert values == {"123.456.789-09", "12345678909", "S3nh@-Secreta", "p%40ss%21word", "p@ss!word"}
