@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Sandbox, free_port
+from tests.support import ROOT, Sandbox, free_port
 
 DEMO_CPF = "99999999999"  # sandbox-only demo account (see sandbox/pgc/__init__.py)
 DEMO_SENHA = "sandbox-demo"
