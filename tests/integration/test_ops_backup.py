@@ -212,3 +212,17 @@ def test_restore_checks_the_schema_it_leaves(tmp_path, second_database, empty_da
     assert failed.returncode != 0
     assert "restore check: the dump has no schema_migrations table" in failed.stderr
     assert public_tables(empty_database_url) == []
+
+
+def test_restore_check_names_missing_keys_and_triggers(tmp_path, database_url, second_database):
+    """A dump that is whole but of a damaged schema (the halfway state the issue saw: data without
+    keys or triggers) is refused by the check inside the restore's transaction."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute('ALTER TABLE demandas DROP CONSTRAINT demandas_coleta_id_fkey')
+        conn.execute('DROP TRIGGER demandas_insert_into_running_coleta ON demandas')
+    dump = tmp_path / "damaged-schema.sql.gz"
+    assert script("backup.sh", str(dump), database_url=database_url).returncode == 0
+    failed = script("restore.sh", str(dump), "--yes", database_url=second_database)
+    assert failed.returncode != 0
+    assert "missing after restore: demandas -> coletas foreign key, demandas triggers" in failed.stderr
+    assert public_tables(second_database) == []
