@@ -15,6 +15,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sandbox.dadosabertos",
     "sandbox.browser_pages",
     "sandbox.pgc",
+    "sandbox.story_routes",
 )
 
 
