@@ -25,6 +25,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 3
 DOWNLOAD_TIMEOUT = 180  # PCA cold pages take 40-57 s; the server cuts off at about 50 s
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"xlsx": "procurement_spiders.exporters.XlsxItemExporter"}  # -O demandas.xlsx
 LOG_LEVEL = CONFIG.log_level
 TELNETCONSOLE_ENABLED = False
 

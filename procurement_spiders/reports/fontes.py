@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, not_, or_, select
+from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
-from procurement_spiders.reports.tables import coletas
+from procurement_spiders.reports.tables import coletas, demandas
 
 FONTES: tuple[str, ...] = ("PGC", "FORMACAO", "PNCP")
 FONTE_LABELS = {"PGC": "PGC", "FORMACAO": "Formação do PCA", "PNCP": "PNCP"}
@@ -33,6 +33,13 @@ def fonte_condition(fonte: str):
     if fonte == "PNCP":
         return and_(coletas.c.fonte == "PNCP", not_(func.coalesce(legacy_formacao, False)))
     return coletas.c.fonte == fonte
+
+
+def orgao_condition(cnpj: str):
+    """The coleta is of the órgão. A PGC coleta records no órgão (the app shows the user's UASG):
+    it is the órgão's when its demandas are (they carry ORGAO_CNPJ)."""
+    of_orgao = exists().where(demandas.c.coleta_id == coletas.c.id, demandas.c.orgao_cnpj == cnpj)
+    return or_(coletas.c.orgao_cnpj == cnpj, and_(coletas.c.orgao_cnpj.is_(None), of_orgao))
 
 
 def fonte_of_row(fonte: str, dados: dict | None) -> str:
@@ -69,7 +76,7 @@ def successful_coletas(fonte: str, ano: int | None = None, cnpj: str | None = No
     if ano is not None:
         query = query.where(coletas.c.ano_referencia == ano)
     if cnpj is not None:
-        query = query.where(coletas.c.orgao_cnpj == cnpj)
+        query = query.where(orgao_condition(cnpj))
     return query.order_by(coletas.c.data_coleta.desc(), coletas.c.id.desc())
 
 
