@@ -1,0 +1,30 @@
+"""The read side's MetaData (procurement_spiders/reports/tables.py) agrees with the migrations:
+columns, types and nullability of a freshly migrated database, reflected."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from procurement_spiders.reports.engine import report_engine
+from procurement_spiders.reports.tables import metadata
+
+
+def _describe(table) -> dict[str, tuple[str, bool]]:
+    return {c.name: (c.type.compile(dialect=_DIALECT), c.nullable) for c in table.columns}
+
+
+from sqlalchemy.dialects import postgresql  # noqa: E402
+
+_DIALECT = postgresql.dialect()
+
+
+def test_metadata_matches_the_migrated_database(database_url):
+    engine = report_engine(database_url)
+    reflected = MetaData()
+    reflected.reflect(engine, only=["coletas", "demandas"])
+    engine.dispose()
+    for name in ("coletas", "demandas"):
+        assert _describe(metadata.tables[name]) == _describe(reflected.tables[name]), name
+        ours = {fk.target_fullname for fk in metadata.tables[name].foreign_keys}
+        theirs = {fk.target_fullname for fk in reflected.tables[name].foreign_keys}
+        assert ours == theirs, name
