@@ -28,15 +28,19 @@ FONTES = ("PGC", "FORMACAO", "PNCP")
 
 
 def set_versao(app: web.Application, versao: int) -> None:
-    state, pgc = get_state(app), app[PGC_STATE]
+    state, pgc, story = get_state(app), app[PGC_STATE], app[STORY_KEY]
     if versao == 0:
-        state.regenerate()
-        pgc.dataset._build()  # noqa: SLF001  (the generated PGC data, counts as they were)
+        if story["versao"]:
+            state.regenerate()
+            pgc.dataset.dfd_counts, pgc.dataset.ctr_counts = story.pop("pgc_counts")
+            pgc.dataset._build()  # noqa: SLF001  (the generated PGC data, counts as they were)
     else:
+        if not story["versao"]:
+            story["pgc_counts"] = (dict(pgc.dataset.dfd_counts), dict(pgc.dataset.ctr_counts))
         rows = entradas(versao)
         apply_pncp(state.dataset, rows)
         apply_pgc(pgc.dataset, rows)
-    app[STORY_KEY]["versao"] = versao
+    story["versao"] = versao
 
 
 async def story_get(request: web.Request) -> web.Response:
