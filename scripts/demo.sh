@@ -31,7 +31,12 @@ else
 fi
 export DATABASE_URL
 SANDBOX_PORT="${SANDBOX_URL##*:}"; export SANDBOX_PORT
-started+=(sandbox); scripts/sandbox.sh start
+started+=(sandbox); scripts/sandbox.sh start --story 1
+# One story across PGC, the Formação do PCA and PNCP for the demo órgão (sandbox/story.py),
+# also when a sandbox was already running.
+.venv/bin/python -c 'import json, sys, urllib.request; urllib.request.urlopen(urllib.request.Request(
+    sys.argv[1] + "/__sandbox__/story", data=json.dumps({"versao": 1}).encode(),
+    headers={"Content-Type": "application/json"}), timeout=30).read()' "$SANDBOX_URL"
 if [ -z "${DEMO_SELENIUM_URL:-}" ]; then
   scripts/grid.sh status >/dev/null 2>&1 || started+=(grid)
   scripts/grid.sh start
@@ -55,3 +60,9 @@ echo "==> what was stored (scrapy resumo --ultimas 3)"
 echo
 .venv/bin/scrapy resumo --ultimas 3
 echo "Feeds: .data/demandas-pncp-2025.json .data/demandas-pgc-2025.json .data/demandas-formacao-2025.json"
+
+echo
+echo "==> the workbook and the reconciliation (scrapy planilha -a ano=2025 -O .data/pca-2025.xlsx)"
+echo
+.venv/bin/scrapy planilha -a ano=2025 -O .data/pca-2025.xlsx
+echo "Each DFD across the sources: .venv/bin/scrapy geral -a ano=2025"
