@@ -59,8 +59,8 @@ def _row(chave, dfd, contratacao, descricao, valor, inicio, fim, status):
 def pgc_rows(n: int):
     for i in range(1, n + 1):
         situacao = "Cancelado" if i % 97 == 0 else "Consolidado"
-        yield _row(f"{i}/2025", f"{i}/2025", None, f"Aquisição de material, lote {i}", Decimal(i % 50000) + Decimal("0.25"),
-                   None, None, situacao)
+        valor = Decimal(i % 50000) + Decimal("0.25")
+        yield _row(f"{i}/2025", f"{i}/2025", None, f"Aquisição de material, lote {i}", valor, None, None, situacao)
 
 
 def formacao_rows(n: int):
@@ -92,8 +92,9 @@ def load(url: str, rows: int, cnpj: str) -> dict[str, int]:
     ids = {}
     ORGAO["cnpj"] = cnpj
     with psycopg.connect(url) as conn:
-        for fonte, spider, fonte_dados, make in (("PGC", "pgc", None, pgc_rows), ("FORMACAO", "pncp", "pgc", formacao_rows),
-                                                 ("PNCP", "pncp", "portal", pncp_rows)):
+        sources = (("PGC", "pgc", None, pgc_rows), ("FORMACAO", "pncp", "pgc", formacao_rows),
+                   ("PNCP", "pncp", "portal", pncp_rows))
+        for fonte, spider, fonte_dados, make in sources:
             dados = {"argumentos": {"ano": 2025, "fonte_dados": fonte_dados}}
             cid = open_coleta(conn, fonte="PGC" if fonte == "PGC" else "PNCP", ano_referencia=2025, spider=spider,
                               job_id=None, orgao_cnpj=cnpj, dados=dados)
@@ -147,7 +148,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="demandas per source for geral")
     parser.add_argument("--workbook-rows", type=int, default=100_000, help="demandas in the workbook")
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    default_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database-url", default=default_url, help="a server where a database may be created")
     args = parser.parse_args()
     name = f"bench_reports_{uuid.uuid4().hex[:8]}"
     admin = args.database_url

@@ -86,7 +86,8 @@ def _named_coleta(conn: Connection, name: str, raw: object, fonte: str | None = 
     if coleta is None:
         raise ReportArgumentError(f"coleta {raw} ({name}) não existe")
     if coleta.status != "success":
-        raise ReportArgumentError(f"coleta {coleta.id} ({name}) terminou com status {coleta.status}: só coletas com sucesso contam")
+        raise ReportArgumentError(
+            f"coleta {coleta.id} ({name}) terminou com status {coleta.status}: só coletas com sucesso contam")
     if fonte is not None and coleta.fonte != fonte:
         raise ReportArgumentError(f"coleta {coleta.id} ({name}) é de {coleta.label}, não de {FONTE_LABELS[fonte]}")
     return coleta
@@ -131,7 +132,8 @@ def resolve_mudancas(conn: Connection, raw: dict[str, Any], default_cnpj: str | 
     if raw.get("de"):
         de, para = _named_coleta(conn, "de", raw["de"]), _named_coleta(conn, "para", raw["para"])
         if de.fonte != para.fonte:
-            raise ReportArgumentError(f"as coletas {de.id} ({de.label}) e {para.id} ({para.label}) são de fontes diferentes")
+            raise ReportArgumentError(
+                f"as coletas {de.id} ({de.label}) e {para.id} ({para.label}) são de fontes diferentes")
         if de.fonte != fonte:
             raise ReportArgumentError(f"as coletas {de.id} e {para.id} são de {de.label}, não de {FONTE_LABELS[fonte]}")
         if (de.ano, de.orgao_cnpj) != (para.ano, para.orgao_cnpj):

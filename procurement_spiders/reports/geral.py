@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     Text,
     and_,
-
     case,
     cast,
     func,

@@ -13,7 +13,6 @@ compared field different is changed, one output row per field with before and af
 from __future__ import annotations
 
 from sqlalchemy import Text, case, cast, func, literal, null, select, union_all
-
 from sqlalchemy.dialects.postgresql import array
 
 from procurement_spiders.reports.tables import demandas

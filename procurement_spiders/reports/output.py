@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Iterable
 
 from procurement_spiders.reports.arguments import ReportArgumentError
@@ -27,7 +27,8 @@ def output_format(path: str | os.PathLike, allowed: tuple[str, ...] = FORMATS) -
     """The format named by the extension; checked before anything is read."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in allowed:
-        raise ReportArgumentError(f"arquivo {str(path)[:80]!r}: a extensão deve ser {', '.join('.' + f for f in allowed)}")
+        extensions = ", ".join("." + f for f in allowed)
+        raise ReportArgumentError(f"arquivo {str(path)[:80]!r}: a extensão deve ser {extensions}")
     if not Path(path).resolve().parent.is_dir():
         raise ReportArgumentError(f"arquivo {str(path)[:80]!r}: a pasta não existe")
     return suffix

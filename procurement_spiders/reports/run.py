@@ -56,7 +56,8 @@ def demandas_rows(conn: Connection, coleta_id: int) -> Iterator[dict]:
 
 
 def demandas_count(conn: Connection, coleta_id: int) -> int:
-    return conn.execute(select(func.count()).select_from(demandas).where(demandas.c.coleta_id == coleta_id)).scalar_one()
+    query = select(func.count()).select_from(demandas).where(demandas.c.coleta_id == coleta_id)
+    return conn.execute(query).scalar_one()
 
 
 def local_time(value: datetime | None) -> datetime | None:

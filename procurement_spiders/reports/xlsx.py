@@ -9,10 +9,10 @@ as it comes (bounded memory for 100,000 rows), so Excel "tables" (add_table) are
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Mapping
 from typing import Any, Iterable
 
 import xlsxwriter

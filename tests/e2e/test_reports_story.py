@@ -66,7 +66,8 @@ GERAL_FIELDS = ("chave", "dfd", "pgc_situacao", "pgc_valor", "formacao_contratac
                 "pncp_inicio", "pncp_fim", "valor_referencia")
 
 
-def test_geral_equals_the_story_truth_and_the_workbook_the_database(story, grid_url, database_url, tmp_path):  # noqa: F811
+def test_geral_equals_the_story_truth_and_the_workbook_the_database(
+        story, grid_url, database_url, tmp_path):  # noqa: F811
     crawl_all(story, grid_url, database_url)
     truth = call(story.url, "/__sandbox__/truth/geral?ano=2025")
     assert {code for row in truth["rows"] for code in row["achados"]} == {
@@ -116,7 +117,8 @@ def check_workbook(path, database_url, geral_rows):
             " FROM coletas c WHERE status = 'success'").fetchall())
     for sheet, fonte in (("PGC", "PGC"), ("Formação do PCA", "FORMACAO"), ("PNCP", "PNCP")):
         ws = wb[sheet]
-        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        last_column = ws.cell(1, ws.max_column).column_letter
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{last_column}{ws.max_row}"
         header = [c.value for c in ws[1]]
         valor = header.index("Valor") + 1
         cells = [ws.cell(r, valor) for r in range(2, ws.max_row + 1)]

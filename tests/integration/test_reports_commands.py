@@ -19,12 +19,13 @@ OTHER_CNPJ = "00394544000185"
 def coleta(conn, fonte, rows, *, status="success", ano=2025, cnpj=MAIN_CNPJ, fonte_dados="portal"):
     spider = {"PGC": "pgc", "PNCP": "pncp"}[fonte]
     cid = conn.execute(
-        "INSERT INTO coletas (fonte, ano_referencia, spider, orgao_cnpj, dados) VALUES (%s, %s, %s, %s, %s) RETURNING id",
+        "INSERT INTO coletas (fonte, ano_referencia, spider, orgao_cnpj, dados)"
+        " VALUES (%s, %s, %s, %s, %s) RETURNING id",
         (fonte, ano, spider, cnpj, Jsonb({"argumentos": {"fonte_dados": fonte_dados}}))).fetchone()[0]
     for chave, dfd, contratacao, valor, situacao, inicio, fim in rows:
         conn.execute(
-            "INSERT INTO demandas (coleta_id, chave, dfd, contratacao, valor, status, data_inicio, data_fim, orgao_cnpj)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO demandas (coleta_id, chave, dfd, contratacao, valor, status, data_inicio, data_fim,"
+            " orgao_cnpj) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (cid, chave, dfd, contratacao, valor, situacao, inicio, fim, cnpj))
     conn.execute("UPDATE coletas SET status = %s WHERE id = %s", (status, cid))
     conn.commit()
@@ -164,5 +165,6 @@ def test_planilha_totals_equal_the_database(stored, database_url, tmp_path):
     valor = [c.value for c in pgc[1]].index("Valor") + 1
     total = sum(Decimal(str(pgc.cell(r, valor).value)) for r in range(2, pgc.max_row + 1))
     assert total == Decimal("150.00")
-    coletas = {wb["Coletas"].cell(r, 1).value: wb["Coletas"].cell(r, 2).value for r in range(2, wb["Coletas"].max_row + 1)}
+    sheet = wb["Coletas"]
+    coletas = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)}
     assert coletas["PGC"] == stored["pgc"] and coletas["PNCP"] == stored["pncp"]

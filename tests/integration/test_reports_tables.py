@@ -4,18 +4,17 @@ columns, types and nullability of a freshly migrated database, reflected."""
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql
 
 from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.reports.tables import metadata
 
 
+_DIALECT = postgresql.dialect()
+
+
 def _describe(table) -> dict[str, tuple[str, bool]]:
     return {c.name: (c.type.compile(dialect=_DIALECT), c.nullable) for c in table.columns}
-
-
-from sqlalchemy.dialects import postgresql  # noqa: E402
-
-_DIALECT = postgresql.dialect()
 
 
 def test_metadata_matches_the_migrated_database(database_url):
