@@ -140,8 +140,10 @@ def test_mudancas_after_the_story_moves_a_week_on(story, grid_url, database_url,
     crawl_all(story, grid_url, database_url)
     call(story.url, "/__sandbox__/story", {"versao": 2})
     crawl_all(story, grid_url, database_url)
+    expected_sheet = []
     for fonte, name in (("PGC", "pgc"), ("FORMACAO", "formacao"), ("PNCP", "pncp")):
         truth = call(story.url, f"/__sandbox__/truth/mudancas?fonte={fonte}&de=1&para=2")["rows"]
+        expected_sheet += [(t["tipo"], t["chave"], t["campo"]) for t in truth]
         out = tmp_path / f"mudancas-{name}.json"
         result = scrapy(story, grid_url, database_url, "mudancas", "-a", f"fonte={name}", "-a", "ano=2025",
                         "-o", str(out))
@@ -154,3 +156,12 @@ def test_mudancas_after_the_story_moves_a_week_on(story, grid_url, database_url,
     pgc_screen = scrapy(story, grid_url, database_url, "mudancas", "-a", "fonte=pgc", "-a", "ano=2025").stdout
     assert "incluídas: 1  removidas: 1  alteradas: 2" in pgc_screen
     assert "valor: R$ 35.000,00 → R$ 38.500,00" in pgc_screen
+    # The workbook's Mudanças sheet: each source's latest two coletas, the same changes.
+    book = tmp_path / "pca-2025.xlsx"
+    assert scrapy(story, grid_url, database_url, "planilha", "-a", "ano=2025", "-O", str(book)).returncode == 0
+    ws = openpyxl.load_workbook(book)["Mudanças"]
+    header = [c.value for c in ws[1]]
+    tipo, chave, campo = (header.index(h) + 1 for h in ("Tipo", "Chave", "Campo"))
+    sheet = [(ws.cell(r, tipo).value, ws.cell(r, chave).value, ws.cell(r, campo).value)
+             for r in range(2, ws.max_row + 1)]
+    assert sorted(sheet, key=str) == sorted(expected_sheet, key=str)
