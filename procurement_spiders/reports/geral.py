@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 
 from procurement_spiders.reports.tables import demandas
 
@@ -38,15 +38,6 @@ FINDINGS: dict[str, str] = {
     "DFD_DUPLICADO": "DFD repetido numa fonte",
 }
 
-GERAL_COLUMNS: tuple[str, ...] = (
-    "chave", "dfd",
-    "pgc_situacao", "pgc_valor", "pgc_descricao",
-    "formacao_contratacao", "formacao_status", "formacao_inicio", "formacao_fim", "formacao_valor",
-    "pncp_contratacao", "pncp_valor", "pncp_inicio", "pncp_fim", "pncp_data_desejada",
-    "valor_referencia", "achados",
-)
-
-
 def _key():
     """A DFD, or the contratação (the PNCP chave when there is none) of a demanda without one."""
     return func.coalesce(demandas.c.dfd,
@@ -60,18 +51,16 @@ def _uasg_filter(query, uasg: str | None):
     return query.where(or_(demandas.c.uasg == uasg, demandas.c.uasg.is_(None)))
 
 
-def aggregate_order_by_text(values):
-    from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-    return aggregate_order_by(literal(", "), values)
+def _joined(column):
+    """string_agg(DISTINCT column, ', ' ORDER BY column): every value, once, in a stable order."""
+    return func.string_agg(column.distinct(), aggregate_order_by(literal(", "), column))
 
 
 def source_select(coleta_id: int | None, uasg: str | None, prefix: str):
     """One source's demandas of one coleta, aggregated per reconciliation key."""
     key = _key().label("chave")
-    contratacoes = func.string_agg(demandas.c.contratacao.distinct(),
-                                   aggregate_order_by_text(demandas.c.contratacao))
-    status = func.string_agg(demandas.c.status.distinct(), aggregate_order_by_text(demandas.c.status))
+    contratacoes = _joined(demandas.c.contratacao)
+    status = _joined(demandas.c.status)
     cols = [
         key,
         func.min(demandas.c.dfd).label(f"{prefix}_dfd"),

@@ -21,7 +21,6 @@ COMPARED_FIELDS: tuple[str, ...] = (
     "dfd", "contratacao", "descricao", "valor", "status", "data_inicio", "data_fim", "data_desejada",
     "data_conclusao", "categoria", "requisitante", "uasg",
 )
-MUDANCAS_COLUMNS = ("tipo", "chave", "dfd", "contratacao", "descricao", "valor", "campo", "antes", "depois")
 TIPOS = {"incluida": "incluída", "removida": "removida", "alterada": "alterada"}
 
 

@@ -16,7 +16,7 @@ from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
 OTHER_CNPJ = "00394544000185"
 
 
-def coleta(conn, fonte, rows, *, status="success", ano=2025, cnpj=MAIN_CNPJ, fonte_dados="portal"):
+def coleta(conn, fonte, rows, *, status="success", ano=2025, cnpj=MAIN_CNPJ, fonte_dados="portal", uasgs=None):
     spider = {"PGC": "pgc", "PNCP": "pncp"}[fonte]
     cid = conn.execute(
         "INSERT INTO coletas (fonte, ano_referencia, spider, orgao_cnpj, dados)"
@@ -25,8 +25,8 @@ def coleta(conn, fonte, rows, *, status="success", ano=2025, cnpj=MAIN_CNPJ, fon
     for chave, dfd, contratacao, valor, situacao, inicio, fim in rows:
         conn.execute(
             "INSERT INTO demandas (coleta_id, chave, dfd, contratacao, valor, status, data_inicio, data_fim,"
-            " orgao_cnpj) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (cid, chave, dfd, contratacao, valor, situacao, inicio, fim, cnpj))
+            " orgao_cnpj, uasg) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (cid, chave, dfd, contratacao, valor, situacao, inicio, fim, cnpj, (uasgs or {}).get(chave)))
     conn.execute("UPDATE coletas SET status = %s WHERE id = %s", (status, cid))
     conn.commit()
     return cid
@@ -86,6 +86,18 @@ def test_a_source_without_coleta_is_missing_not_everything_only_in_pgc(stored, d
 def test_coletas_named_by_id(stored, database_url, tmp_path):
     rows, _ = geral_json(database_url, tmp_path, "-a", f"pgc={stored['pgc']}", "-a", f"pncp={stored['pncp']}")
     assert rows["1/2025"]["pncp_valor"] == 100.02
+
+
+def test_uasg_keeps_that_unit_and_the_pgc_dfds_without_one(stored, database_url, tmp_path):
+    with psycopg.connect(database_url) as conn:
+        coleta(conn, "PNCP", [("a", "1/2025", "U-1/2025", "100.00", "PUBLICADO", "2025-02-01", "2025-03-01"),
+                              ("b", "7/2025", "U-7/2025", "5.00", "PUBLICADO", None, None)],
+               uasgs={"a": "120645", "b": "170013"})
+    rows, _ = geral_json(database_url, tmp_path, "-a", "uasg=120645")
+    assert sorted(rows) == ["1/2025", "2/2025"]  # 7/2025 is another unit's; PGC's DFDs carry no UASG: kept
+    assert rows["1/2025"]["pncp_valor"] == 100.0
+    rows, _ = geral_json(database_url, tmp_path)
+    assert sorted(rows) == ["1/2025", "2/2025", "7/2025"]
 
 
 def test_mudancas_between_two_coletas_in_sql(stored, database_url, tmp_path):
