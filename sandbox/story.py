@@ -5,8 +5,8 @@ replaces, for órgão STORY_CNPJ and year STORY_ANO, the PGC replica's DFD list 
 and the PNCP replica's plan (its items and the Dados Abertos rows carrying their DFD numbers)
 with the entries below; `{"versao": 2}` is the same story a week later (one DFD added, one
 removed, a value and a status changed); `{"versao": 0}` restores the generated data sets.
-`GET /__sandbox__/story` says which version is served; the truths (`/__sandbox__/truth/geral`,
-`/__sandbox__/truth/mudancas`) live in sandbox/story_truth.py.
+The truths (`/__sandbox__/truth/geral`, `/__sandbox__/truth/mudancas`) are computed by
+sandbox/story_truth.py; the routes are in sandbox/story_routes.py.
 
 The planted findings of version 1 (codes of the `geral` report):
 - consistent in all three sources: 1/2025, 2/2025, 3/2025, 4/2025

@@ -1,6 +1,5 @@
 """Control routes of the story (sandbox/story.py) and the truths of the reports.
 
-    GET  /__sandbox__/story                       -> {"versao": 0|1|2}
     POST /__sandbox__/story {"versao": 1}         serve the story (2: a week later; 0: generated data)
     GET  /__sandbox__/truth/geral?ano=2025[&cnpj=…][&fontes=PGC,FORMACAO,PNCP][&tolerancia=0.01]
          -> {"rows": [...], "resumo": {code: {"quantidade", "valor"}}, "fontes_ausentes": [...]}
@@ -41,10 +40,6 @@ def set_versao(app: web.Application, versao: int) -> None:
         apply_pncp(state.dataset, rows)
         apply_pgc(pgc.dataset, rows)
     story["versao"] = versao
-
-
-async def story_get(request: web.Request) -> web.Response:
-    return responses.json_response({"versao": request.app[STORY_KEY]["versao"]})
 
 
 async def story_post(request: web.Request) -> web.Response:
@@ -119,7 +114,6 @@ def setup(app: web.Application) -> None:
     versao = int((app.get(OPTIONS) or {}).get("story") or 0)
     if versao:
         set_versao(app, versao)
-    app.router.add_get("/__sandbox__/story", story_get)
     app.router.add_post("/__sandbox__/story", story_post)
     app.router.add_get("/__sandbox__/truth/geral", truth_geral)
     app.router.add_get("/__sandbox__/truth/mudancas", truth_mudancas)

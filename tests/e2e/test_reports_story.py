@@ -13,7 +13,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
+from tests.support import MAIN_CNPJ, project_env, run_scrapy
 from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
 
 FONTES = ("PGC", "FORMACAO", "PNCP")

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
+from tests.support import MAIN_CNPJ, project_env, run_scrapy
 
 OTHER_CNPJ = "00394544000185"
 

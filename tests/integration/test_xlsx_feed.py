@@ -7,7 +7,7 @@ from datetime import datetime
 
 import openpyxl
 
-from tests.conftest import ROOT, project_env, run_scrapy
+from tests.support import ROOT, project_env, run_scrapy
 
 SPIDER = str(ROOT / "tests" / "fixtures" / "spiders" / "demandas_fixas.py")
 

@@ -4,7 +4,7 @@ data, the same DFDs in PGC, the Formação do PCA, PNCP and Dados Abertos, every
 from __future__ import annotations
 
 from sandbox.story import STORY_CNPJ
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 PNCP = f"/api/pncp/v1/orgaos/{STORY_CNPJ}/pca/2025"
 DA = f"/modulo-pgc/1_consultarPgcDetalhe?orgao={STORY_CNPJ}&anoPcaProjetoCompra=2025&pagina=1&tamanhoPagina=500"
