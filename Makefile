@@ -4,13 +4,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test test-fast migrate sandbox grid-start grid-stop pg-start pg-stop \
+.PHONY: help setup demo test lint test-fast migrate sandbox grid-start grid-stop pg-start pg-stop \
         backup restore bench scrapyd scheduler deploy health
 
 help:
 	@echo "make setup     install Debian packages, .venv and the Grid jar (idempotent)"
 	@echo "make demo      local PostgreSQL + sandbox + Grid, run the crawls, print what they stored"
 	@echo "make test      the whole test suite (unit, integration, e2e) on real parts"
+	@echo "make lint      ruff (lint + format check), mypy on procurement_spiders/, no import cycles"
 	@echo "make migrate   apply pending migrations to DATABASE_URL"
 	@echo "make backup    pg_dump DATABASE_URL to backups/   make restore FILE=backups/….sql.gz"
 	@echo "make bench     the benchmarks under bench/"
@@ -23,6 +24,13 @@ demo: setup
 
 test: setup
 	@scripts/test.sh
+
+# Configured in pyproject.toml. To apply what ruff can fix: .venv/bin/ruff format . && .venv/bin/ruff check --fix .
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 migrate: setup
 	@.venv/bin/scrapy migrate

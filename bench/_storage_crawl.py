@@ -1,22 +1,21 @@
 """The crawl half of bench/storage.py: the demandas through a whole Scrapy crawl, in its own
-process (a fresh reactor). `python bench/_storage_crawl.py ROOT ROWS` prints JSON timings."""
+process (a fresh reactor). `python -m bench._storage_crawl ROWS` (from the repository root)
+prints JSON timings."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
 
-import scrapy  # noqa: E402
-from scrapy import signals  # noqa: E402
-from scrapy.crawler import CrawlerProcess  # noqa: E402
-from scrapy.utils.project import get_project_settings  # noqa: E402
-
-from procurement_spiders.logging import configure_project_logging  # noqa: E402
-from procurement_spiders.spiders.base import ColetaSpider  # noqa: E402
+from bench.demandas import make_demanda
+from procurement_spiders.logging import configure_project_logging
+from procurement_spiders.spiders.base import ColetaSpider
 
 marks: dict[str, float] = {}
 
@@ -34,8 +33,6 @@ class BenchSpider(ColetaSpider):
         yield scrapy.Request("data:,bench", callback=self.parse)
 
     def parse(self, response):
-        from bench.storage import make_demanda
-
         marks["first"] = time.perf_counter()
         for i in range(self.rows):
             yield make_demanda(i)
@@ -52,10 +49,13 @@ def main() -> None:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BenchSpider)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
-    process.crawl(crawler, rows=sys.argv[2])
+    process.crawl(crawler, rows=sys.argv[1])
     process.start()
-    print(json.dumps({"seconds": marks["end"] - marks["first"],
-                      "stored": crawler.stats.get_value("postgres/demandas_stored")}))
+    print(
+        json.dumps(
+            {"seconds": marks["end"] - marks["first"], "stored": crawler.stats.get_value("postgres/demandas_stored")}
+        )
+    )
 
 
 if __name__ == "__main__":

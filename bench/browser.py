@@ -1,6 +1,6 @@
 """Stock scrapy-selenium4 middleware vs ours on the same 40 JS-rendered pages, in one run.
 
-    .venv/bin/python bench/browser.py [--pages 40] [--delay 300] [--sessions 2]
+    .venv/bin/python -m bench.browser [--pages 40] [--delay 300] [--sessions 2]
 
 Uses SELENIUM_URL when set, otherwise starts a Grid with scripts/grid.sh on a free port (and stops
 it). Serves the sandbox's browser pages on a free port. Each page adds `#content` from JS after
@@ -20,11 +20,10 @@ import sys
 import time
 from pathlib import Path
 
+from scrapy.utils.reactor import install_reactor
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from scrapy.utils.reactor import install_reactor  # noqa: E402
-
+# Before anything imports twisted.internet.reactor (hence the E402 below).
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
 import scrapy  # noqa: E402
@@ -36,8 +35,8 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from twisted.internet import reactor  # noqa: E402
 from twisted.internet.task import LoopingCall  # noqa: E402
 
-from tests.support import free_port, wait_http  # noqa: E402
 from procurement_spiders.browser.session import CHROMIUM_FLAGS  # noqa: E402
+from tests.support import free_port, wait_http  # noqa: E402
 
 TICK = 0.05
 

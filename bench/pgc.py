@@ -1,6 +1,6 @@
 """PGC crawls against the sandbox's own lower bound, and the legacy macro's way, in one run.
 
-    .venv/bin/python bench/pgc.py [--dfds 1000] [--cards 1000] [--spinner 300] [--render 300]
+    .venv/bin/python -m bench.pgc [--dfds 1000] [--cards 1000] [--spinner 300] [--render 300]
                                   [--legacy-sleep 1.0] [--skip-legacy]
 
 Starts the sandbox (python -m sandbox) on a free port and, unless SELENIUM_URL is set, a Grid with
@@ -34,10 +34,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support import free_port, wait_http
 
-from tests.support import free_port, wait_http  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PAGE_SIZE = 20
 CARD_BATCH = 20
@@ -124,7 +123,8 @@ def legacy_macro(sandbox: str, selenium_url: str, sleep: float, ano: int) -> tup
             while seen < total:
                 items = driver.find_elements(By.XPATH, panel + p.TAB_CARDS[1:])
                 for item in items[seen:]:
-                    item.find_element(By.XPATH, p.CARD_BASE + p.CARD_FIELDS["contratacao"]).text
+                    card = item.find_element(By.XPATH, p.CARD_BASE + p.CARD_FIELDS["contratacao"])
+                    _ = card.text  # read each card's text, as the macro did
                 seen = len(items)
                 if seen >= total:
                     break

@@ -14,7 +14,7 @@ only in one, 1-2% with other values or dates, so every finding occurs.
 CPU seconds are printed beside wall time: on a shared machine the wall time mostly measures
 the other processes.
 
-    .venv/bin/python bench/reports.py [--rows 100000] [--workbook-rows 100000] [--database-url URL]
+    .venv/bin/python -m bench.reports [--rows 100000] [--workbook-rows 100000] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import argparse
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -31,17 +30,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+
+from procurement_spiders.reports.arguments import GeralRequest
+from procurement_spiders.reports.engine import report_engine
+from procurement_spiders.reports.fontes import coleta_by_id
+from procurement_spiders.reports.run import geral_rows
+from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta
+from procurement_spiders.storage.migrations import apply_migrations
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import psycopg  # noqa: E402
-
-from procurement_spiders.reports.arguments import GeralRequest  # noqa: E402
-from procurement_spiders.reports.engine import report_engine  # noqa: E402
-from procurement_spiders.reports.fontes import coleta_by_id  # noqa: E402
-from procurement_spiders.reports.run import geral_rows  # noqa: E402
-from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta  # noqa: E402
-from procurement_spiders.storage.migrations import apply_migrations  # noqa: E402
 
 CNPJ = "00394452000103"  # órgão A: geral
 CNPJ_B = "00394544000185"  # órgão B: the workbook

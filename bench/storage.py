@@ -10,7 +10,7 @@ Each method writes into its own coleta of a fresh database with the project's mi
 the triggers and constraints are the same). The pipeline figure is timed from the first item
 to the end of the last COPY, inside the crawl process.
 
-    .venv/bin/python bench/storage.py [--rows 100000] [--database-url URL]
+    .venv/bin/python -m bench.storage [--rows 100000] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -21,54 +21,27 @@ import subprocess
 import sys
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+
+from bench._storage_crawl import BenchSpider
+from bench.demandas import make_demanda
+from procurement_spiders.items import DEMANDA_COLUMNS
+from procurement_spiders.storage.coletas import copy_demandas, demanda_row, open_coleta
+from procurement_spiders.storage.migrations import apply_migrations
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import psycopg  # noqa: E402
-
-from procurement_spiders.items import DEMANDA_COLUMNS, Demanda  # noqa: E402
-from procurement_spiders.storage.coletas import copy_demandas, demanda_row, open_coleta  # noqa: E402
-from procurement_spiders.storage.migrations import apply_migrations  # noqa: E402
-
-
-def make_demanda(i: int) -> Demanda:
-    """The shape the pncp spider yields (before validation)."""
-    return Demanda(
-        fonte="PNCP",
-        chave=f"120645/{i // 50 + 1}|120645-{i}/2025|{i % 900 + 1}/2024",
-        ano_referencia=2025,
-        orgao_cnpj="00394452000103",
-        uasg="120645",
-        dfd=f"{i % 900 + 1}/2024",
-        contratacao=f"120645-{i}/2025",
-        descricao=f"AQUISIÇÃO DE MATERIAL DE EXPEDIENTE PARA O GAP-GL, LOTE {i}",
-        categoria="Material",
-        valor=Decimal(i % 100000) + Decimal("0.3333") * 3,
-        data_desejada="2025-11-10",
-        data_inicio="2025-02-10",
-        data_fim="2025-08-09",
-        status="PUBLICADO",
-        detalhes={
-            "sequencialPca": i // 50 + 1,
-            "numeroControlePNCP": f"00394452000103-0-{i // 50 + 1:06d}/2025",
-            "itens": [{"numeroItem": i, "descricao": "CANETA ESFEROGRÁFICA AZUL", "quantidade": Decimal("3"),
-                       "valorUnitario": Decimal("12300.0"), "valorTotal": Decimal("36900.0"),
-                       "unidadeFornecimento": "UN", "dataDesejada": "2025-11-10"}],
-        },
-    )
 
 
 # -- method 1: the pipeline path, in a crawl subprocess --------------------------------------
 
 
-
 def pipeline_path(url: str, rows: int) -> tuple[float, int]:
     env = {"DATABASE_URL": url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "_storage_crawl.py"), str(ROOT), str(rows)], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench._storage_crawl", str(rows)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if out.returncode != 0:
         raise SystemExit(f"pipeline crawl failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -81,7 +54,6 @@ def pipeline_direct(url: str, rows: int) -> tuple[float, int]:
 
     from scrapy.utils.test import get_crawler
 
-    from bench._storage_crawl import BenchSpider
     from procurement_spiders.pipelines.postgres import PostgresPipeline
     from procurement_spiders.pipelines.validation import ValidationPipeline
     from procurement_spiders.settings import POSTGRES_BATCH_SIZE
@@ -113,8 +85,9 @@ def prepared_rows(rows: int) -> list[tuple]:
 
 
 def new_coleta(conn: psycopg.Connection) -> int:
-    return open_coleta(conn, fonte="PNCP", ano_referencia=2025, spider="bench", job_id=None,
-                       orgao_cnpj="00394452000103", dados={})
+    return open_coleta(
+        conn, fonte="PNCP", ano_referencia=2025, spider="bench", job_id=None, orgao_cnpj="00394452000103", dados={}
+    )
 
 
 def plain_copy(url: str, rows: list[tuple]) -> tuple[float, int]:
@@ -126,7 +99,8 @@ def plain_copy(url: str, rows: list[tuple]) -> tuple[float, int]:
 
 
 def insert_per_row(url: str, rows: list[tuple]) -> tuple[float, int]:
-    sql = f"INSERT INTO demandas (coleta_id, {', '.join(DEMANDA_COLUMNS)}) VALUES ({', '.join(['%s'] * (len(DEMANDA_COLUMNS) + 1))})"
+    placeholders = ", ".join(["%s"] * (len(DEMANDA_COLUMNS) + 1))
+    sql = f"INSERT INTO demandas (coleta_id, {', '.join(DEMANDA_COLUMNS)}) VALUES ({placeholders})"
     with psycopg.connect(url, autocommit=True) as conn:
         coleta = new_coleta(conn)
         start = time.perf_counter()
@@ -139,12 +113,18 @@ def insert_per_row(url: str, rows: list[tuple]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", help="a server where a scratch database may be created "
-                        "(default: the project's .data/ cluster, started if needed)")
+    parser.add_argument(
+        "--database-url",
+        help="a server where a scratch database may be created "
+        "(default: the project's .data/ cluster, started if needed)",
+    )
     args = parser.parse_args()
-    admin = args.database_url or subprocess.run(
-        [str(ROOT / "scripts" / "pg.sh"), "start"], check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1]
+    admin = (
+        args.database_url
+        or subprocess.run([str(ROOT / "scripts" / "pg.sh"), "start"], check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -26,5 +26,6 @@ fi
 echo "PostgreSQL for tests: ${TEST_DATABASE_URL%%\?*}   Selenium Grid: $SELENIUM_URL"
 
 # The developer's .env must not leak into tests: each test sets what it needs.
+# pytest's options (markers, warnings, no cache) are in pyproject.toml.
 export PROCUREMENT_ENV_FILE=/nonexistent/.env
-.venv/bin/python -m pytest -p no:cacheprovider ${PYTEST_ARGS:-} tests
+.venv/bin/python -m pytest ${PYTEST_ARGS:-} tests

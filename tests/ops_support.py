@@ -183,20 +183,34 @@ class Scrapyd:
             self.log.close()
 
 
+# What a build of the package reads: the package (its SQL migrations and scripts inside it) and
+# the packaging files; scrapy.cfg is scrapyd-deploy's.
+PROJECT_FILES = ("procurement_spiders", "pyproject.toml", "setup.py", "scrapy.cfg")
+
+
+def copy_project(dest: Path) -> Path:
+    """A clean copy of what packaging reads, so builds leave no build/ folder in the shared tree."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+        else:
+            shutil.copy(ROOT / name, dest / name)
+    return dest
+
+
 def build_egg(dest: Path) -> Path:
-    """Build the project's egg from a copy of the sources (the shared tree gets no build/ folder)."""
+    """The egg `scrapyd-deploy` uploads (`scrapyd-deploy --build-egg`), built from a copy of the sources."""
     src = dest / "src"
     if src.exists():
         shutil.rmtree(src)
-    src.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "procurement_spiders", src / "procurement_spiders", ignore=ignore)
-    shutil.copytree(ROOT / "migrations", src / "migrations", ignore=ignore)
-    shutil.copy(ROOT / "setup.py", src / "setup.py")
-    out = dest / "dist"
-    subprocess.run([PYTHON, "setup.py", "-q", "bdist_egg", "-d", str(out)], cwd=src, check=True,
-                   capture_output=True, timeout=120)
-    return next(out.glob("*.egg"))
+    copy_project(src)
+    egg = dest / "procurement_spiders.egg"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
+    subprocess.run([str(Path(PYTHON).parent / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=src, env=env,
+                   check=True, capture_output=True, timeout=120)
+    return egg
 
 
 class RealGrid:

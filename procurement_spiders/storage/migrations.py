@@ -37,15 +37,12 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def default_migrations_dir() -> Path | Traversable:
-    """The repository's `migrations/`, or the copy packaged inside the egg for scrapyd.
+def default_migrations_dir() -> Traversable:
+    """The SQL files shipped inside the package (`procurement_spiders/migrations/`).
 
-    An egg is imported from its zip file, so the packaged copy is a Traversable (zipfile.Path),
-    not a filesystem path: it is read through importlib.resources, never through `open()`.
+    Read through importlib.resources, never through `open()`: in the source tree and in a pip
+    install this is a folder, but scrapyd imports an egg from its zip file (a zipfile.Path).
     """
-    repo_dir = Path(__file__).resolve().parents[2] / "migrations"
-    if repo_dir.is_dir():
-        return repo_dir
     return resources.files("procurement_spiders") / "migrations"
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import configparser
 import secrets
-import shutil
 import subprocess
 import sys
 
 import psycopg
 
-from tests.ops_support import Scrapyd
+from tests.ops_support import Scrapyd, copy_project
 from tests.support import MAIN_CNPJ, ROOT, wait_for
 
 PROJECT = "procurement_spiders"
@@ -19,16 +18,13 @@ PROJECT = "procurement_spiders"
 
 def pip_install_project(target, tmp_path):
     """`pip install --no-deps .` as in the Dockerfile, from a clean copy, into `target`."""
-    src = tmp_path / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "procurement_spiders", src / "procurement_spiders", ignore=ignore)
-    shutil.copytree(ROOT / "migrations", src / "migrations", ignore=ignore)
-    shutil.copy(ROOT / "setup.py", src / "setup.py")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), "."],
-                          cwd=src, capture_output=True, text=True, timeout=300)
+    src = copy_project(tmp_path / "src")
+    # No build isolation: the build backend comes from the venv (pinned), not from the network.
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                           "--target", str(target), "."], cwd=src, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in (target / "procurement_spiders" / "migrations").glob("*.sql")) == \
-        sorted(p.name for p in (ROOT / "migrations").glob("*.sql"))
+        sorted(p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql"))
 
 
 def test_installed_project_without_egg(tmp_path, database_url, sandbox):

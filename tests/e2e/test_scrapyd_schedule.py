@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.ops_support import Scrapyd
+from tests.ops_support import Scrapyd, copy_project
 from tests.support import MAIN_CNPJ, ROOT, wait_for
 
 PROJECT = "procurement_spiders"
@@ -80,12 +79,7 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
 
         # Deploy the egg the way operators do: scrapyd-deploy with the project's scrapy.cfg and setup.py,
         # from a copy of the tree (its build/ folder stays out of the shared working tree).
-        project_copy = tmp_path / "project"
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for folder in ("procurement_spiders", "migrations"):
-            shutil.copytree(ROOT / folder, project_copy / folder, ignore=ignore)
-        for name in ("setup.py", "scrapy.cfg"):
-            shutil.copy(ROOT / name, project_copy / name)
+        project_copy = copy_project(tmp_path / "project")
         client_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
         client_env.update(SCRAPYD_URL=sd.url, SCRAPYD_USERNAME="ops", SCRAPYD_PASSWORD=password,
                           PROCUREMENT_ENV_FILE="/nonexistent/.env")

@@ -1,6 +1,6 @@
 """Run one browser crawl scenario in its own process and print a JSON report (last stdout line).
 
-    python tests/integration/browser_harness.py <scenario> <pages_url> [--pages N]
+    python -m tests.integration.browser_harness <scenario> <pages_url> [--pages N]   (from the repository root)
 
 Configuration comes from the environment (SELENIUM_URL, SELENIUM_TIMEOUT, RETRY_COUNT, ...), read
 through the project's Config, exactly as a real crawl reads it. Used by test_browser_*.py.
@@ -12,21 +12,17 @@ import argparse
 import json
 import os
 import signal
-import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy_selenium4 import SeleniumRequest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 
-import scrapy  # noqa: E402
-from scrapy import signals  # noqa: E402
-from scrapy.crawler import CrawlerProcess  # noqa: E402
-from scrapy_selenium4 import SeleniumRequest  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-
-from procurement_spiders.config import config_to_settings, load_config  # noqa: E402
+from procurement_spiders.config import config_to_settings, load_config
 
 MIDDLEWARE = "procurement_spiders.middlewares.selenium.SeleniumMiddleware"
 CONTENT = (By.ID, "content")

@@ -22,7 +22,7 @@ from procurement_spiders.config import load_config
 from tests.support import free_port, project_env, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
-HARNESS = str(ROOT / "tests" / "integration" / "browser_harness.py")
+HARNESS = ["-m", "tests.integration.browser_harness"]  # run from ROOT
 GRID_SH = str(ROOT / "scripts" / "grid.sh")
 
 pytestmark = pytest.mark.skipif(
@@ -94,7 +94,7 @@ def crawl_env(grid: Grid, tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 def run_crawl(scenario: str, pages_url: str, env: dict[str, str], *, pages: int = 12, timeout: float = 180) -> dict:
-    done = subprocess.run([sys.executable, HARNESS, scenario, pages_url, "--pages", str(pages)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, *HARNESS, scenario, pages_url, "--pages", str(pages)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -235,7 +235,7 @@ def test_never_finishing_page_fails_after_timeout_and_crawl_goes_on(grid, pages_
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_cancelled_crawl_leaves_no_browser(grid, pages_url, tmp_path, signum):
     env = crawl_env(grid, tmp_path)
-    proc = subprocess.Popen([sys.executable, HARNESS, "slow", pages_url, "--pages", "30"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, *HARNESS, "slow", pages_url, "--pages", "30"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pids = set()
     try:
@@ -264,7 +264,7 @@ def test_grid_restart_mid_crawl_loses_no_page(pages_url, tmp_path):
     subprocess.run([GRID_SH, "start"], check=True, env=grid_env, capture_output=True, timeout=120)
     try:
         env = crawl_env(Grid(f"http://127.0.0.1:{port}", None), tmp_path, RETRY_COUNT="5")
-        proc = subprocess.Popen([sys.executable, HARNESS, "slow", pages_url, "--pages", "10"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, *HARNESS, "slow", pages_url, "--pages", "10"], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             json.loads(proc.stdout.readline())  # first page delivered: sessions are busy

@@ -1,4 +1,5 @@
-"""The egg scrapyd runs: the package, the `scrapy: settings` entry point and the SQL migrations, read from the zip."""
+"""The egg scrapyd runs, built by `scrapyd-deploy --build-egg` from pyproject.toml: the package, the
+`scrapy: settings` entry point and the SQL migrations, read from the zip."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def test_egg_carries_settings_entry_point_and_migrations(tmp_path):
         names = set(zf.namelist())
         entry_points = zf.read("EGG-INFO/entry_points.txt").decode()
     assert "settings = procurement_spiders.settings" in entry_points and "[scrapy]" in entry_points
-    assert {f"procurement_spiders/migrations/{p.name}" for p in (ROOT / "migrations").glob("*.sql")} <= names
-    assert not any(n.startswith(("tests/", "sandbox/")) for n in names)
+    shipped = sorted(p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql"))
+    assert shipped and {f"procurement_spiders/migrations/{name}" for name in shipped} <= names
+    assert not any(n.startswith(("tests/", "sandbox/", "bench/")) for n in names)
 
     # Imported from the zip alone (as scrapyd's runner does), the migrations are found and identical.
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=60,
@@ -35,3 +37,4 @@ def test_egg_carries_settings_entry_point_and_migrations(tmp_path):
     found = json.loads(done.stdout)
     assert found["file"].startswith(str(egg))
     assert found["migrations"] == [[m.name, m.checksum] for m in load_migrations()]
+    assert [name for name, _ in found["migrations"]] == shipped

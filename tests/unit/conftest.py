@@ -1,0 +1,9 @@
+"""Marks every test under tests/unit/ as `unit` (pyproject.toml declares the markers)."""
+
+from pathlib import Path
+
+from tests.markers import mark_folder
+
+
+def pytest_collection_modifyitems(items):
+    mark_folder(items, Path(__file__).parent, "unit")
