@@ -16,12 +16,13 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def short_desc(self) -> str:
-        return "Apply pending database migrations (migrations/NNN_*.sql)"
+        return "Apply pending database migrations (procurement_spiders/migrations/NNN_*.sql)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         import psycopg
 
         config = config_or_exit(self.settings, need_database=True)
+        assert config.database_url is not None  # need_database=True: config_or_exit has exited otherwise
         try:
             applied = apply_migrations(config.database_url)
         except (MigrationError, psycopg.Error) as exc:

@@ -15,7 +15,7 @@ _DFD = re.compile(r"^\s*0*(\d{1,6})\s*/\s*(\d{4})\s*$")
 
 
 def _check_digit(digits: str, weights: tuple[int, ...]) -> str:
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return "0" if remainder < 2 else str(11 - remainder)
 
 

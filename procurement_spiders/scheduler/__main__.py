@@ -65,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
 
     client = ScrapydClient(config.scrapyd_url, config.scrapyd_username, config.scrapyd_password)
     if opts.once:
-        entry = next((e for e in schedule.entries if e.name == opts.once), None)
-        if entry is None:
+        named = next((e for e in schedule.entries if e.name == opts.once), None)
+        if named is None:
             print(f"no schedule named {opts.once!r} in {opts.schedule}", file=sys.stderr)
             return 2
-        outcome = fire(client, schedule, entry)
+        outcome = fire(client, schedule, named)
         print(json.dumps(outcome, ensure_ascii=False))
         return 1 if outcome["outcome"] == "error" else 0
 
