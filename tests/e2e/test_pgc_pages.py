@@ -8,7 +8,7 @@ import time
 import pytest
 
 from procurement_spiders.pages import pgc as pages
-from tests.pgc_support import BLOCKED_CPF, DEMO_CPF, DEMO_SENHA, EXPIRED_CPF, driver, grid_url, pgc  # noqa: F401
+from tests.pgc_support import BLOCKED_CPF, DEMO_CPF, DEMO_SENHA, EXPIRED_CPF
 
 W = pages.Waits(poll=0.05, timeout=20)
 ROW_FIELDS = ("dfd", "requisitante", "descricao", "valor", "situacao")

@@ -17,7 +17,7 @@ import psycopg
 
 from procurement_spiders.parsing.values import parse_date, parse_money
 from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF, grid_url, pgc  # noqa: F401
+from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF
 
 
 def crawl(pgc, grid_url, database_url, *args, **env):

@@ -47,3 +47,10 @@ def test_the_lock_pins_only_what_the_package_declares():
     names = {canonicalize_name(r.name) for r in declared()}
     names |= {f"{canonicalize_name(r.name)}-{e}" for r in declared() for e in r.extras}
     assert set(pinned()) - names == BUILD_ONLY
+
+
+def test_migrations_live_inside_the_package():
+    """The folder scrapyd's egg and `pip install .` ship; a file left in a top-level migrations/
+    would never be applied."""
+    assert sorted(p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql"))
+    assert not list(ROOT.glob("migrations/*.sql")), "move them: git mv migrations/*.sql procurement_spiders/migrations/"
