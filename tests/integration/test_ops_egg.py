@@ -1,5 +1,5 @@
 """The egg scrapyd runs, built by `scrapyd-deploy --build-egg` from pyproject.toml: the package, the
-`scrapy: settings` entry point and the SQL migrations, read from the zip."""
+`scrapy: settings` entry point, the SQL migrations (read from the zip) and the in-page .js scripts."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def test_egg_carries_settings_entry_point_and_migrations(tmp_path):
     assert "settings = procurement_spiders.settings" in entry_points and "[scrapy]" in entry_points
     shipped = sorted(p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql"))
     assert shipped and {f"procurement_spiders/migrations/{name}" for name in shipped} <= names
+    package = ROOT / "procurement_spiders"
+    assert {f"procurement_spiders/{p.relative_to(package).as_posix()}" for p in package.rglob("*.js")} <= names
     assert not any(n.startswith(("tests/", "sandbox/", "bench/")) for n in names)
 
     # Imported from the zip alone (as scrapyd's runner does), the migrations are found and identical.
