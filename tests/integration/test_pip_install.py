@@ -24,8 +24,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from procurement_spiders.storage.migrations import load_migrations
-from tests.conftest import MAIN_CNPJ, ROOT, project_env
 from tests.ops_support import copy_project
+from tests.support import MAIN_CNPJ, ROOT, project_env
 
 BDIST_WHEEL = ["wheel"]  # what setuptools < 70.1 (the venv's) asks for to build a wheel
 ONLY_FOR_TESTS = ["pytest", "sandbox", "tests", "bench", "kubernetes_validate", "check_jsonschema"]

@@ -9,7 +9,7 @@ import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 # In the lock for building the package, not for running it (tests/integration/test_pip_install.py).
 BUILD_ONLY = {"wheel"}
