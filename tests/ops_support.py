@@ -206,7 +206,8 @@ def build_egg(dest: Path) -> Path:
     if src.exists():
         shutil.rmtree(src)
     copy_project(src)
-    egg = dest / "procurement_spiders.egg"
+    egg = dest / "dist" / "procurement_spiders.egg"  # dist/*.egg, where callers look for it
+    egg.parent.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
     subprocess.run([str(Path(PYTHON).parent / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=src, env=env,
                    check=True, capture_output=True, timeout=120)
