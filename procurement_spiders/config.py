@@ -1,20 +1,25 @@
-"""The one place where the environment (and an optional `.env`) is read and typed.
+"""The one place where the environment (and an optional `.env`) is read, typed and range-checked.
 
-Every other module takes its values from `load_config()` (through Scrapy settings built in
-`settings.py`), so a bad value is reported once, by name, before any request is made.
+`settings.py` turns the Config into Scrapy settings; `-s NAME=value` overrides come back through
+`config_from_settings`, checked the same way. A crawl parses its Config once (`crawler_config`)
+and every component reads it from there. Defaults are written once: in the Config fields.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, fields
+import re
+import weakref
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj
+from procurement_spiders.parsing.messages import clip
 from procurement_spiders.redaction import redact_url
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -22,26 +27,49 @@ LOG_FORMATS = ("text", "json")
 PGC_LOGIN_MODES = ("auto", "attended")
 _TRUE = {"1", "true", "yes", "on", "sim"}
 _FALSE = {"0", "false", "no", "off", "nao", "não", ""}
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only: "１２" is not a setting value
+_NUMBER = re.compile(r"[+-]?([0-9]{1,18}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
 
 
 class ConfigError(ValueError):
     """A setting has a value the project cannot use; the message names the setting."""
 
 
+def _int(default: int, lo: int, hi: int) -> Any:
+    return field(default=default, metadata={"kind": "int", "min": lo, "max": hi})
+
+
+def _num(default: float, lo: float, hi: float) -> Any:
+    return field(default=default, metadata={"kind": "number", "min": lo, "max": hi})
+
+
+def _secret() -> Any:
+    return field(default=None, repr=False, metadata={"secret": True})
+
+
 @dataclass(frozen=True)
 class Config:
     # Storage
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)  # may carry the database password
     sqlalchemy_echo: bool = False  # name kept from the legacy system: echo SQL statements to the log
+    postgres_batch_size: int = _int(2000, 1, 100_000)  # rows per COPY and commit
+    coleta_max_recorded_drops: int = _int(1000, 0, 1_000_000)  # drops kept verbatim (all are counted)
     # Browser (Selenium Grid or local Chromium)
     selenium_url: str | None = None
     selenium_headless: bool = True
-    selenium_implicit_wait: float = 0.0
-    selenium_timeout: float = 30.0
-    selenium_max_sessions: int = 2
+    selenium_implicit_wait: float = _num(0.0, 0, 60)
+    selenium_timeout: float = _num(30.0, 0.1, 3600)
+    selenium_max_sessions: int = _int(2, 1, 32)
     selenium_debug_dir: str = "debug/selenium"  # screenshots + page sources of failed browser pages
-    poll_time: float = 0.1
-    retry_count: int = 3
+    poll_time: float = _num(0.1, 0.01, 10)
+    # HTTP: retries of 5xx/timeouts (RETRY_TIMES is Scrapy's name for it), 429 backoff, concurrency
+    retry_count: int = _int(3, 0, 50)
+    rate_limit_base_delay: float = _num(2.0, 0, 600)  # seconds, first wait after a 429 or a 5xx
+    rate_limit_max_delay: float = _num(60.0, 0, 3600)  # seconds, cap of that backoff
+    rate_limit_max_retries: int = _int(30, 0, 1000)  # 429s in a row before the crawl stops as rate_limited
+    concurrent_requests: int = _int(8, 1, 64)
+    concurrent_requests_per_domain: int = _int(3, 1, 32)  # PNCP's WAF allows about 3 in flight
+    download_timeout: float = _num(180.0, 1, 3600)  # PCA cold pages take 40-57 s
     # Logging
     log_level: str = "INFO"
     log_format: str = "text"
@@ -54,28 +82,33 @@ class Config:
     comprasnet_base_url: str = "https://www.comprasnet.gov.br"
     pgc_base_url: str = "https://cnetmobile.estaleiro.serpro.gov.br"
     sandbox_url: str = "http://127.0.0.1:8800"
+    # Paging and its bounds: what a portal declares is believed only up to these caps
+    pncp_page_size: int = _int(500, 1, 5000)  # itens: no documented max (2000 measured)
+    dados_abertos_page_size: int = _int(500, 1, 500)  # documented max of the module
+    pncp_max_plans: int = _int(2000, 1, 100_000)  # plans (UASGs) of one órgão and year
+    pncp_max_items_per_plan: int = _int(200_000, 1, 10_000_000)
+    dados_abertos_max_pages: int = _int(2000, 1, 100_000)  # x DADOS_ABERTOS_PAGE_SIZE rows
     # PGC login (secrets: never logged, never stored)
     pgc_login_mode: str = "auto"
-    pgc_cpf: str | None = None
-    pgc_senha: str | None = None
-    pgc_login_timeout: float = 300.0
+    pgc_cpf: str | None = _secret()
+    pgc_senha: str | None = _secret()
+    pgc_login_timeout: float = _num(300.0, 1, 86_400)
     pgc_novnc_url: str | None = None  # where a person opens the Grid's browser; default <grid host>:7900
-    pgc_pages_per_step: int = 5  # DFD list pages read per browser step (fewer round-trips)
+    pgc_pages_per_step: int = _int(5, 1, 50)  # DFD list pages read per browser step (fewer round-trips)
     # Operations
     api_host: str = "127.0.0.1"
-    api_port: int = 6800
+    api_port: int = _int(6800, 1, 65535)
     scrapyd_url: str = "http://127.0.0.1:6800"
     scrapyd_username: str | None = None
-    scrapyd_password: str | None = None
-    progress_interval: float = 60.0  # seconds between progress lines of a crawl; 0 disables them
+    scrapyd_password: str | None = _secret()
+    progress_interval: float = _num(60.0, 0, 86_400)  # seconds between progress lines; 0 disables them
 
     def public_dict(self) -> dict[str, object]:
         """The configuration without secrets, safe for logs and coleta records."""
-        hidden = {"pgc_cpf", "pgc_senha", "scrapyd_password"}
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in hidden:
+            if f.metadata.get("secret"):
                 value = "***" if value else None
             elif f.name == "database_url" and value:
                 value = redact_url(value)
@@ -113,31 +146,20 @@ class _Reader:
             return True
         if low in _FALSE:
             return False
-        raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
+        raise ConfigError(f"{name}={clip(value)} is not a boolean (use true or false)")
 
-    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+    def ranged(self, name: str, default: float, kind: str, lo: float, hi: float) -> Any:
+        """A whole number (kind "int") or a finite number within [lo, hi]."""
         value = self.raw(name)
         if value is None:
             return default
-        try:
-            number = float(value)
-        except ValueError:
-            raise ConfigError(f"{name}={value!r} is not a number") from None
-        if number < minimum:
-            raise ConfigError(f"{name}={value!r} must be at least {minimum:g}")
-        return number
-
-    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigError(f"{name}={value!r} is not a whole number") from None
-        if number < minimum or (maximum is not None and number > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise ConfigError(f"{name}={value!r} must be {bound}")
+        pattern, what = (_INTEGER, "a whole number") if kind == "int" else (_NUMBER, "a number")
+        if not pattern.fullmatch(value):
+            raise ConfigError(f"{name}={clip(value)} is not {what}")
+        number = int(value) if kind == "int" else float(value)
+        if not (math.isfinite(number) and lo <= number <= hi):
+            bounds = f"{lo} and {hi}" if kind == "int" else f"{lo:g} and {hi:g}"
+            raise ConfigError(f"{name}={clip(value)} must be between {bounds}")
         return number
 
     def choice(self, name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
@@ -146,7 +168,7 @@ class _Reader:
             return default
         value = value.upper() if upper else value.lower()
         if value not in choices:
-            raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
+            raise ConfigError(f"{name}={clip(value)} must be one of: {', '.join(choices)}")
         return value
 
     def url(self, name: str, default: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
@@ -158,15 +180,14 @@ class _Reader:
 
 
 def check_url(name: str, value: str, schemes: tuple[str, ...] = ("http", "https")) -> None:
+    shown = clip(redact_url(value))
     try:
         parts = urlsplit(value)
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
-        raise ConfigError(f"{name}={redact_url(value)!r} is not a valid URL") from None
+        raise ConfigError(f"{name}={shown} is not a valid URL") from None
     if parts.scheme not in schemes or not parts.hostname or not port_ok or " " in value:
-        raise ConfigError(
-            f"{name}={redact_url(value)!r} is not a valid URL (expected {'|'.join(schemes)}://host[:port])"
-        )
+        raise ConfigError(f"{name}={shown} is not a valid URL (expected {'|'.join(schemes)}://host[:port])")
 
 
 def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Config:
@@ -179,6 +200,14 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
     merged: dict[str, str] = dict(_env_file_values(env_file))
     merged.update(os.environ if environ is None else environ)
     r = _Reader(merged)
+
+    values: dict[str, Any] = {}
+    for f in fields(Config):  # every number: typed and range-checked the same way
+        if f.metadata.get("kind"):
+            name = f.name.upper()
+            if f.name == "retry_count" and "RETRY_TIMES" in merged:
+                name = "RETRY_TIMES"  # Scrapy's name, when a -s override used it
+            values[f.name] = r.ranged(name, f.default, f.metadata["kind"], f.metadata["min"], f.metadata["max"])
 
     pncp_real = r.bool("PNCP_REAL_ENABLED", True)
     pgc_real = r.bool("PGC_REAL_ENABLED", True)
@@ -203,22 +232,21 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         check_url("DATABASE_URL", database_url, ("postgresql", "postgres"))
 
     cpf = r.str("PGC_CPF", None)
-    if cpf is not None and not (cpf.replace(".", "").replace("-", "").isdigit()):
+    if cpf is not None and not re.fullmatch(r"[0-9.\-]+", cpf):
         raise ConfigError("PGC_CPF must contain only digits (and optional . and - separators)")
 
+    if values["rate_limit_max_delay"] < values["rate_limit_base_delay"]:
+        raise ConfigError("RATE_LIMIT_MAX_DELAY must be at least RATE_LIMIT_BASE_DELAY")
+
     return Config(
+        **values,
         database_url=database_url,
         sqlalchemy_echo=r.bool("SQLALCHEMY_ECHO", False),
         selenium_url=r.url("SELENIUM_URL", None),
         selenium_headless=r.bool("SELENIUM_HEADLESS", True),
-        selenium_implicit_wait=r.number("SELENIUM_IMPLICIT_WAIT", 0.0),
-        selenium_timeout=r.number("SELENIUM_TIMEOUT", 30.0, minimum=0.1),
-        selenium_max_sessions=r.integer("SELENIUM_MAX_SESSIONS", 2, minimum=1, maximum=32),
         selenium_debug_dir=r.str("SELENIUM_DEBUG_DIR", Config.selenium_debug_dir) or Config.selenium_debug_dir,
-        poll_time=r.number("POLL_TIME", 0.1, minimum=0.01),
-        retry_count=r.integer("RETRY_COUNT", 3, minimum=0, maximum=50),
-        log_level=r.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
-        log_format=r.choice("LOG_FORMAT", "text", LOG_FORMATS),
+        log_level=r.choice("LOG_LEVEL", Config.log_level, LOG_LEVELS, upper=True),
+        log_format=r.choice("LOG_FORMAT", Config.log_format, LOG_FORMATS),
         pncp_real_enabled=pncp_real,
         pgc_real_enabled=pgc_real,
         orgao_cnpj=cnpj,
@@ -227,18 +255,14 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         comprasnet_base_url=portal_url("COMPRASNET_BASE_URL", Config.comprasnet_base_url, pgc_real),
         pgc_base_url=portal_url("PGC_BASE_URL", Config.pgc_base_url, pgc_real),
         sandbox_url=sandbox,
-        pgc_login_mode=r.choice("PGC_LOGIN_MODE", "auto", PGC_LOGIN_MODES),
+        pgc_login_mode=r.choice("PGC_LOGIN_MODE", Config.pgc_login_mode, PGC_LOGIN_MODES),
         pgc_cpf=cpf,
         pgc_senha=r.str("PGC_SENHA", None),
-        pgc_login_timeout=r.number("PGC_LOGIN_TIMEOUT", 300.0, minimum=1.0),
         pgc_novnc_url=r.url("PGC_NOVNC_URL", None),
-        pgc_pages_per_step=r.integer("PGC_PAGES_PER_STEP", 5, minimum=1, maximum=50),
         api_host=r.str("API_HOST", Config.api_host) or Config.api_host,
-        api_port=r.integer("API_PORT", Config.api_port, minimum=1, maximum=65535),
         scrapyd_url=r.url("SCRAPYD_URL", Config.scrapyd_url) or Config.scrapyd_url,
         scrapyd_username=r.str("SCRAPYD_USERNAME", None),
         scrapyd_password=r.str("SCRAPYD_PASSWORD", None),
-        progress_interval=r.number("PROGRESS_INTERVAL", Config.progress_interval),
     )
 
 
@@ -246,19 +270,40 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
 # Scrapy already uses the name for something else (its LOG_FORMAT is a %-format string).
 SETTING_NAMES: dict[str, str] = {f.name: f.name.upper() for f in fields(Config)}
 SETTING_NAMES["log_format"] = "PROJECT_LOG_FORMAT"
+# settings.py records a bad environment here instead of exiting at import; commands report it.
+CONFIG_ERROR_SETTING = "PROJECT_CONFIG_ERROR"
 
 
 def config_to_settings(config: Config) -> dict[str, object]:
-    return {SETTING_NAMES[f.name]: getattr(config, f.name) for f in fields(config)}
+    out: dict[str, object] = {SETTING_NAMES[f.name]: getattr(config, f.name) for f in fields(config)}
+    out["RETRY_TIMES"] = config.retry_count
+    return out
 
 
 def config_from_settings(settings) -> Config:
     """The typed Config behind Scrapy settings, `-s NAME=value` overrides included and checked."""
+    if settings.get(CONFIG_ERROR_SETTING):
+        raise ConfigError(settings.get(CONFIG_ERROR_SETTING))
     environ: dict[str, str] = {}
     for f in fields(Config):
         value = settings.get(SETTING_NAMES[f.name])
         if value is None:
             continue
         environ[f.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    if (settings.getpriority("RETRY_TIMES") or 0) > (settings.getpriority("RETRY_COUNT") or 0):
+        environ["RETRY_TIMES"] = str(settings.get("RETRY_TIMES"))
     # Resolved portal URLs are explicit here, so the *_REAL_ENABLED switches do not move them again.
     return load_config(environ=environ, env_file=Path("/nonexistent/.env"))
+
+
+_BY_CRAWLER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def crawler_config(crawler) -> Config:
+    """The crawler's Config: parsed once from its (frozen) settings, then shared by every component."""
+    config = _BY_CRAWLER.get(crawler)
+    if config is None:
+        config = config_from_settings(crawler.settings)
+        if crawler.settings.frozen:
+            _BY_CRAWLER[crawler] = config
+    return config

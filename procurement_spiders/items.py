@@ -12,9 +12,9 @@ from typing import Any
 class Demanda:
     """A DFD (PGC) or a published contratação of a plan (PNCP).
 
-    Spiders fill it with what the portal wrote (pt-BR money and dates are fine); the
-    validation pipeline turns the text into `Decimal`, `date` and normalised identifiers
-    before storage. `chave` identifies the demanda within its coleta.
+    Spiders fill it with what the portal wrote (pt-BR money and dates are fine; `valor` may be
+    the list of amounts it adds up, e.g. a contratação's items); the validation pipeline turns
+    the text into `Decimal`, `date` and normalised identifiers before storage. `chave` identifies the demanda within its coleta.
     """
 
     fonte: str  # 'PGC' | 'PNCP'
@@ -27,7 +27,7 @@ class Demanda:
     descricao: str | None = None
     categoria: str | None = None
     requisitante: str | None = None
-    valor: Decimal | str | None = None
+    valor: Decimal | str | list[Any] | None = None
     data_inicio: date | str | None = None
     data_fim: date | str | None = None
     data_desejada: date | str | None = None

@@ -12,7 +12,11 @@ set is served, what was requested, and what a correct crawl must have stored (th
         latency_ms int, slow_every int + slow_ms int, http429_every int, http5xx_every int
         (500, 502, 503, 504 in turn), no_rows "204"|"empty200"|"404", page_boundary bool,
         count_mismatch int, dadosabertos_down bool, concurrency_limit int (429 when that many
-        API requests are already in flight). "Every Nth" counts API requests only; when one
+        API requests are already in flight). Hostile answers (sandbox/hostile.py): valor_total str
+        (the first item of every plan: NaN, Infinity, 1e30, 400digits, null, absent, true, -1, string),
+        dadosabertos_bad_rows "dfd"|"dates", declared_quantidade int, declared_total_paginas int,
+        ignore_pagina bool, redirect_host str (302 to that host name, same port).
+        "Every Nth" counts API requests only; when one
         request is due both a 429 and a 5xx, the 429 wins. Latency applies to faulted replies too.
     GET    /__sandbox__/dataset     -> summary (itens, seed, main_cnpj, anos, plans per órgão/ano)
     POST   /__sandbox__/dataset     {"itens": N, "seed": S}; missing keys fall back to the CLI options
@@ -29,7 +33,7 @@ import json
 
 from aiohttp import web
 
-from sandbox import responses
+from sandbox import hostile, responses
 from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED
 from sandbox.state import get_state, validate_faults
 from sandbox.truth import pncp_demandas
@@ -77,6 +81,9 @@ async def fault_middleware(request: web.Request, handler):
             stats.count_fault("5xx")
             stats.count_fault(str(status))
             return responses.server_error(request, status)
+        moved = hostile.redirect(request, faults, stats)
+        if moved is not None:
+            return moved
         if faults["dadosabertos_down"] and request.path.startswith(DADOS_ABERTOS_PREFIX):
             stats.count_fault("dadosabertos_down")
             return responses.server_error(request, 503)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from sandbox import paging
+from sandbox.hostile import broken_da_row, page_asked
 from sandbox.dataset import ItemView, Plano, iso, mix64, number
 from sandbox.responses import BRT, ParamError, bad_request, int_param, json_response, str_param
 from sandbox.state import get_state
@@ -122,10 +123,16 @@ async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
     if tamanho > MAX_TAMANHO:
         raise ParamError(bad_request(request, f"tamanhoPagina: Limite máx. de {MAX_TAMANHO}"))
     rows = state.dataset.da_rows(orgao, ano, codigo_uasg)
-    positions = paging.page_indices(len(rows), pagina, tamanho)
-    total_paginas = paging.page_count(len(rows), tamanho)
+    faults = state.faults
+    positions = paging.page_indices(len(rows), page_asked(pagina, faults, state.stats), tamanho)
+    total_paginas = faults["declared_total_paginas"] or paging.page_count(len(rows), tamanho)
+    resultado = [row(*rows[p]) for p in positions]
+    if faults["dadosabertos_bad_rows"]:
+        published = [r for r in resultado if r["numeroItemPncp"] is not None and r["dataInicioProcessoCompra"]]
+        if published:
+            broken_da_row(published[0], faults["dadosabertos_bad_rows"], state.stats)
     return json_response({
-        "resultado": [row(*rows[p]) for p in positions],
+        "resultado": resultado,
         "totalRegistros": len(rows),
         "totalPaginas": total_paginas,
         "paginasRestantes": max(total_paginas - pagina, 0),

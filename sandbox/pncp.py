@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from sandbox import paging
+from sandbox.hostile import hostile_item, page_asked
 from sandbox.dataset import Dataset, ItemView, Plano, iso
 from sandbox.responses import (ParamError, bad_request, int_param, json_response, no_rows, str_param,
                                type_mismatch, unprocessable)
@@ -102,6 +103,7 @@ async def orgao_unidades(request: web.Request) -> web.Response:
     dataset, faults = _context(request)
     ano = _path_int(request, "ano")
     pagina = int_param(request, "pagina", required=False, default=1, minimum=1)
+    pagina = page_asked(pagina, faults, get_state(request.app).stats)
     tamanho = int_param(request, "tamanhoPagina", required=False, default=DEFAULT_TAMANHO_INTEGRACAO, minimum=1)
     planos = dataset.planos_of(request.match_info["cnpj"], ano)
     indices = paging.page_indices(len(planos), pagina, tamanho)
@@ -131,11 +133,16 @@ async def plano_itens(request: web.Request) -> web.Response:
     tamanho = int_param(request, "tamanhoPagina", required=False, default=DEFAULT_TAMANHO_INTEGRACAO, minimum=1)
     if plano is None:
         return _empty(request, faults)
+    stats = get_state(request.app).stats
     selected = _item_indices(plano, categoria)
-    positions = paging.page_indices(len(selected), pagina, tamanho, boundary_fault=faults["page_boundary"])
+    positions = paging.page_indices(len(selected), page_asked(pagina, faults, stats), tamanho,
+                                    boundary_fault=faults["page_boundary"])
     if not positions:
         return _empty(request, faults)
-    return json_response([ItemView(plano, selected[p]).integracao() for p in positions])
+    items = [ItemView(plano, selected[p]).integracao() for p in positions]
+    if faults["valor_total"] and selected[positions[0]] == 0:  # the plan's first item
+        hostile_item(items[0], faults, stats)
+    return json_response(items)
 
 
 async def plano_itens_quantidade(request: web.Request) -> web.Response:
@@ -144,6 +151,8 @@ async def plano_itens_quantidade(request: web.Request) -> web.Response:
     categoria = int_param(request, "categoria", required=False)
     if plano is None:
         return _empty(request, faults)
+    if faults["declared_quantidade"]:
+        return json_response(faults["declared_quantidade"])
     return json_response(len(_item_indices(plano, categoria)) + faults["count_mismatch"])
 
 

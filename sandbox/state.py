@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,23 @@ FAULT_DEFAULTS: dict[str, Any] = {
     "count_mismatch": 0,
     "dadosabertos_down": False,
     "concurrency_limit": 0,
+    # hostile answers (sandbox/hostile.py): what a broken or malicious portal could send
+    "valor_total": "",  # the first item of every plan carries this valorTotal (VALOR_TOTAL_FAULTS)
+    "dadosabertos_bad_rows": "",  # "dfd" | "dates": the first published row of every page is broken
+    "declared_quantidade": 0,  # /itens/quantidade says this (0: the truth)
+    "declared_total_paginas": 0,  # Dados Abertos totalPaginas says this (0: the truth)
+    "ignore_pagina": False,  # every paged route serves page 1, whatever `pagina` asks
+    "redirect_host": "",  # API requests are redirected (302) to this host name, same port and path
 }
 NO_ROWS_MODES = ("204", "empty200", "404")
+# Fault keys whose value is a string, and the values each accepts (None: a host name).
+STRING_FAULTS: dict[str, tuple[str, ...] | None] = {
+    "no_rows": NO_ROWS_MODES,
+    "valor_total": ("", "NaN", "Infinity", "-Infinity", "1e30", "400digits", "null", "absent", "true", "-1",
+                    "string"),
+    "dadosabertos_bad_rows": ("", "dfd", "dates"),
+    "redirect_host": None,
+}
 
 
 @dataclass
@@ -90,10 +106,12 @@ def validate_faults(body: Any) -> dict[str, Any]:
         if key not in FAULT_DEFAULTS:
             raise ValueError(f"unknown fault {key!r}; known: {sorted(FAULT_DEFAULTS)}")
         default = FAULT_DEFAULTS[key]
-        if key == "no_rows":
-            value = str(value)
-            if value not in NO_ROWS_MODES:
-                raise ValueError(f"no_rows must be one of {NO_ROWS_MODES}")
+        if key in STRING_FAULTS:
+            value, accepted = str(value), STRING_FAULTS[key]
+            if accepted is not None and value not in accepted:
+                raise ValueError(f"{key} must be one of {accepted}")
+            if accepted is None and not re.fullmatch(r"[a-z0-9.-]{0,253}", value):
+                raise ValueError(f"{key} must be a host name")
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be a boolean")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from procurement_spiders.parsing.messages import clip
 
 CENTAVO = Decimal("0.01")
 MAX_VALOR = Decimal("9999999999999.99")  # NUMERIC(15,2)
@@ -43,10 +45,30 @@ def parse_money(raw: object) -> Decimal | None:
         elif _PT_BR_MONEY.match(text):
             value = Decimal(text.replace(".", "").replace(",", "."))
         else:
-            raise InvalidValue(f"valor {raw!r} is not money (expected R$ 1.234,56 or 1234.56)")
+            raise InvalidValue(f"valor {clip(raw)} is not money (expected R$ 1.234,56 or 1234.56)")
     if not value.is_finite():
-        raise InvalidValue(f"valor {raw!r} is not a finite number")
+        raise InvalidValue(f"valor {clip(raw)} is not a finite number")
     return value
+
+
+def parse_amount(raw: object, name: str = "valorTotal") -> Decimal:
+    """A money amount of a JSON API, as PNCP's OpenAPI declares it: a number, required, >= 0.
+
+    Anything else (missing, null, true, a string, NaN/Infinity, a negative, more than
+    NUMERIC(15,2) holds, e.g. 1e30 or 400 digits) raises InvalidValue naming what came.
+    """
+    if raw is None:
+        raise InvalidValue(f"{name} is missing")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
+        raise InvalidValue(f"{name} {clip(raw)} is not a number")
+    value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if not value.is_finite():
+        raise InvalidValue(f"{name} {clip(raw)} is not a finite number")
+    if value < 0:
+        raise InvalidValue(f"{name} {clip(raw)} is negative")
+    if value > MAX_VALOR:
+        raise InvalidValue(f"{name} {clip(raw)} does not fit NUMERIC(15,2)")
+    return value if value else Decimal(0)  # -0.0 is 0
 
 
 def _looks_thousands(text: str) -> bool:
@@ -56,10 +78,15 @@ def _looks_thousands(text: str) -> bool:
 
 
 def to_centavos(value: Decimal) -> Decimal:
-    """Round once, at the end, half up as the portals display it."""
-    rounded = value.quantize(CENTAVO, rounding=ROUND_HALF_UP)
+    """Round once, at the end, half up as the portals display it; InvalidValue if it does not fit."""
+    if not value.is_finite() or abs(value) > MAX_VALOR + 1:  # checked first: quantize would raise
+        raise InvalidValue(f"valor {clip(value)} does not fit NUMERIC(15,2)")
+    try:
+        rounded = value.quantize(CENTAVO, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context's precision
+        raise InvalidValue(f"valor {clip(value)} does not fit NUMERIC(15,2)") from None
     if abs(rounded) > MAX_VALOR:
-        raise InvalidValue(f"valor {value} does not fit NUMERIC(15,2)")
+        raise InvalidValue(f"valor {clip(value)} does not fit NUMERIC(15,2)")
     return rounded
 
 
@@ -83,7 +110,7 @@ def parse_date(raw: object) -> date | None:
             return date.fromisoformat(text)
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
-        raise InvalidValue(f"data {raw!r} is not a date (expected dd/mm/aaaa or aaaa-mm-dd)") from None
+        raise InvalidValue(f"data {clip(raw)} is not a date (expected dd/mm/aaaa or aaaa-mm-dd)") from None
 
 
 def format_brl(value: Decimal) -> str:

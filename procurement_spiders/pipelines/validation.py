@@ -6,6 +6,7 @@ Each reason is its own DropItem subclass, so Scrapy counts drops per reason
 
 from __future__ import annotations
 
+from decimal import Decimal, Inexact, localcontext
 from functools import lru_cache
 
 from scrapy.crawler import Crawler
@@ -18,7 +19,7 @@ from procurement_spiders.parsing.identifiers import (
     normalize_dfd,
     normalize_uasg,
 )
-from procurement_spiders.parsing.values import InvalidValue, parse_date, parse_money, to_centavos
+from procurement_spiders.parsing.values import InvalidValue, parse_amount, parse_date, parse_money, to_centavos
 
 FONTES = ("PGC", "PNCP")
 
@@ -66,6 +67,27 @@ _dfd = lru_cache(maxsize=65536)(normalize_dfd)
 _date = lru_cache(maxsize=65536)(parse_date)
 
 
+def _valor(raw: object) -> Decimal | None:
+    """One amount (screen text or a number), or a list of parts to add up (PNCP: the valorTotal
+    of each item of the contratação, each a required number >= 0); rounded once, at the end."""
+    if isinstance(raw, (list, tuple)):
+        total = Decimal(0)
+        with localcontext() as exact:  # the sum is exact or an error, never silently rounded
+            exact.prec, exact.traps[Inexact] = 100, True
+            for position, part in enumerate(raw, 1):
+                try:
+                    total += parse_amount(part)
+                except InvalidValue as exc:
+                    raise InvalidValue(f"part {position} of {len(raw)}: {exc}") from None
+        return to_centavos(total)
+    valor = parse_money(raw)
+    if valor is None:
+        return None
+    if valor < 0:
+        raise InvalidValue(f"valor {valor} is negative")
+    return to_centavos(valor)
+
+
 def validate(item: Demanda) -> Demanda:
     """`item` with typed values (changed in place), or a reason-specific InvalidDemanda.
 
@@ -80,10 +102,8 @@ def validate(item: Demanda) -> Demanda:
     if not status:
         raise MissingField("status is empty")
     try:
-        valor = parse_money(item.valor)
-        if valor is not None:
-            valor = to_centavos(valor)
-    except InvalidValue as exc:
+        valor = _valor(item.valor)
+    except (InvalidValue, ArithmeticError) as exc:  # decimal errors never escape: a counted drop
         raise InvalidValor(str(exc)) from None
     dates = {}
     for name in ("data_inicio", "data_fim", "data_desejada", "data_conclusao"):

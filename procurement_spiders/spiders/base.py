@@ -4,7 +4,7 @@ bookkeeping (arguments, anomalies) the storage pipeline records, and JSON page r
 from __future__ import annotations
 
 import json
-import logging
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,11 +13,15 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from procurement_spiders.config import Config, config_from_settings
+from procurement_spiders.config import Config, crawler_config
 from procurement_spiders.logging import log_context
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj, normalize_uasg
+from procurement_spiders.parsing.messages import clip
 
 FIRST_PCA_YEAR = 2021  # PCAs exist since Lei 14.133/2021 (PNCP rejects dates before 2021-04)
+
+# Arguments scrapyd adds to every job (`-a _job=<id>`); no other name may start with `_`.
+SCRAPYD_ARGUMENTS = ("_job",)
 
 # "No rows", as PNCP answers it: 204, a 200 with a zero-length body, or a 404 with a message.
 NO_ROWS_STATUSES = (204, 404)
@@ -35,8 +39,8 @@ def parse_ano(raw: object) -> int:
     text = str(raw).strip() if raw is not None else ""
     if not text:
         raise SpiderArgumentError("argument ano is required (e.g. -a ano=2025)")
-    if not text.isdigit():
-        raise SpiderArgumentError(f"argument ano={raw!r} is not a year")
+    if not re.fullmatch(r"[0-9]{1,4}", text):  # ASCII digits: "２０２５" is not a year here
+        raise SpiderArgumentError(f"argument ano={clip(raw)} is not a year")
     ano = int(text)
     last = date.today().year + 1
     if not FIRST_PCA_YEAR <= ano <= last:
@@ -69,7 +73,7 @@ def parse_choice(name: str, raw: object, choices: tuple[str, ...], default: str)
         return default
     value = str(raw).strip().lower()
     if value not in choices:
-        raise SpiderArgumentError(f"argument {name}={raw!r} must be one of: {', '.join(choices)}")
+        raise SpiderArgumentError(f"argument {name}={clip(raw)} must be one of: {', '.join(choices)}")
     return value
 
 
@@ -78,7 +82,20 @@ def parse_flag(name: str, raw: object) -> bool:
         return False
     if str(raw).lower() in ("1", "true", "yes", "sim"):
         return True
-    raise SpiderArgumentError(f"argument {name}={raw!r} must be 0 or 1")
+    raise SpiderArgumentError(f"argument {name}={clip(raw)} must be 0 or 1")
+
+
+def check_argument_names(spider: str, accepted: tuple[str, ...], raw: dict[str, Any]) -> None:
+    """Unknown names are an error (a typo must not run a different crawl); of the names starting
+    with `_` only scrapyd's own are accepted (`-a _set_crawler=x` would replace a method)."""
+    for name, value in raw.items():
+        if name in SCRAPYD_ARGUMENTS:
+            if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", str(value)):
+                raise SpiderArgumentError(f"argument {name}={clip(value)} is not a scrapyd job id")
+        elif name not in accepted:
+            raise SpiderArgumentError(
+                f"unknown argument {clip(name)} for spider {spider} (accepted: {', '.join(accepted)})"
+            )
 
 
 class ColetaSpider(scrapy.Spider):
@@ -101,12 +118,7 @@ class ColetaSpider(scrapy.Spider):
 
     @classmethod
     def validate_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(k for k in raw if k not in cls.argument_names and not k.startswith("_"))
-        if unknown:
-            raise SpiderArgumentError(
-                f"unknown argument {unknown[0]!r} for spider {cls.name} "
-                f"(accepted: {', '.join(cls.argument_names)})"
-            )
+        check_argument_names(cls.name, cls.argument_names, raw)
         return cls.parse_arguments(config, raw)
 
     @classmethod
@@ -118,7 +130,7 @@ class ColetaSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any):
-        config = config_from_settings(crawler.settings)
+        config = crawler_config(crawler)
         typed = cls.validate_arguments(config, kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config
@@ -148,11 +160,12 @@ class ColetaSpider(scrapy.Spider):
 
     @staticmethod
     def json_body(response: Response) -> Any | None:
-        """The decoded body, None for "no rows"; numbers as Decimal, never float."""
+        """The decoded body, None for "no rows"; numbers as Decimal, never float (NaN and
+        Infinity, which are not JSON but which Python's parser takes, become Decimal too)."""
         if response.status in NO_ROWS_STATUSES or not response.body.strip():
             return None
         try:
-            return json.loads(response.text, parse_float=Decimal)
+            return json.loads(response.text, parse_float=Decimal, parse_constant=Decimal)
         except (ValueError, AttributeError) as exc:
             kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no content type"
             raise InvalidPortalResponse(

@@ -9,14 +9,16 @@ Caveats (reference pncp.md §1.9, §2): "no rows" is 204, an empty 200 or a 404;
 a WAF with no Retry-After (RateLimitMiddleware); items may repeat or go missing at page
 boundaries, so items are keyed on (cnpj, ano, sequencialPca, numeroItem) and a plan whose
 count disagrees is fetched again in one page.
+
+Bounded work: what the portal declares (totalPaginas, /itens/quantidade) is believed up to the
+caps of config.py (PNCP_MAX_PLANS, PNCP_MAX_ITEMS_PER_PLAN, DADOS_ABERTOS_MAX_PAGES); a plan's
+pages are requested a few at a time, as earlier ones answer; a full page that brings nothing
+new means the portal ignores `pagina`, and paging stops. Each cap hit is an anomaly.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
@@ -27,8 +29,7 @@ from twisted.python.failure import Failure
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
 from procurement_spiders.logging import log_context
-from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_dfd
-from procurement_spiders.parsing.values import parse_date
+from procurement_spiders.parsing.messages import clip
 from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.base import (
     ColetaSpider,
@@ -38,81 +39,21 @@ from procurement_spiders.spiders.base import (
     parse_cnpj_argument,
     parse_uasg_argument,
 )
+from procurement_spiders.spiders.pncp_enrichment import DadosAbertosEnrichment
+from procurement_spiders.spiders.pncp_rows import (
+    Enrichment,
+    Plan,
+    PlanItem,
+    read_count,
+)
 
 FONTES = ("portal", "pgc")
 NO_ROWS_META = {"handle_httpstatus_list": [404]}
+ITEM_PAGES_AHEAD = 4  # a plan's pages in flight or queued at a time, whatever count it declares
+MAX_ROW_ANOMALIES = 20  # unreadable rows recorded one by one per kind; the rest are counted
 
 
-@dataclass(slots=True)
-class PlanItem:
-    """The part of a PNCP plan item a demanda needs (kept small: 100,000 of them may wait)."""
-
-    numero: int
-    descricao: str | None
-    quantidade: Decimal | None
-    valor_unitario: Decimal | None
-    valor_total: Decimal
-    unidade: str | None
-    data_desejada: date | None
-    categoria: str | None
-    grupo_codigo: str | None
-    grupo_nome: str | None
-    codigo_item: str | None
-    classificacao: str | None
-
-    @classmethod
-    def from_api(cls, row: dict[str, Any]) -> PlanItem:
-        unidade = row.get("unidadeFornecimento")
-        return cls(
-            numero=int(row["numeroItem"]),
-            descricao=row.get("descricao"),
-            quantidade=row.get("quantidade"),
-            valor_unitario=row.get("valorUnitario"),
-            valor_total=Decimal(row.get("valorTotal") or 0),
-            unidade=unidade.strip() if isinstance(unidade, str) else unidade,
-            data_desejada=parse_date(row.get("dataDesejada")),
-            categoria=row.get("categoriaItemPcaNome"),
-            grupo_codigo=row.get("grupoContratacaoCodigo"),
-            grupo_nome=row.get("grupoContratacaoNome"),
-            codigo_item=row.get("codigoItem"),
-            classificacao=row.get("classificacaoSuperiorCodigo"),
-        )
-
-    def detalhe(self) -> dict[str, Any]:
-        return {
-            "numeroItem": self.numero,
-            "descricao": self.descricao,
-            "quantidade": self.quantidade,
-            "valorUnitario": self.valor_unitario,
-            "valorTotal": self.valor_total,
-            "unidadeFornecimento": self.unidade,
-            "dataDesejada": self.data_desejada,
-            "categoriaItemPcaNome": self.categoria,
-            "codigoItem": self.codigo_item,
-            "classificacaoSuperiorCodigo": self.classificacao,
-        }
-
-
-@dataclass(slots=True)
-class Enrichment:
-    dfd: str
-    data_inicio: date | None
-    data_fim: date | None
-
-
-@dataclass
-class Plan:
-    sequencial: int
-    uasg: str
-    numero_controle: str | None
-    expected: int | None = None  # from /itens/quantidade
-    items: dict[int, PlanItem] = field(default_factory=dict)
-    pending_pages: int = 0
-    refetched: bool = False
-    lost_pages: int = 0
-
-
-class PncpSpider(PgcFormacaoMixin, ColetaSpider):
+class PncpSpider(PgcFormacaoMixin, DadosAbertosEnrichment, ColetaSpider):
     name = "pncp"
     fonte = "PNCP"
     argument_names = ("ano", "cnpj", "uasg", "fonte")
@@ -136,19 +77,17 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         kwargs.pop("fonte", None)  # the spider's `fonte` is the coleta's ('PNCP'); the argument is fonte_dados
         super().__init__(*args, **kwargs)
         self.plans: dict[int, Plan] = {}
-        self.enrichment: dict[tuple[str, int], Enrichment] = {}
-        self.enrichment_pending: set[int] = set()
-        self.enrichment_done = False  # every Dados Abertos page answered or failed for good
-        self.enrichment_lost_pages: set[int] = set()
-        self.parked: list[Plan] = []  # plans fetched before the enrichment was done
+        self.plans_seen: set[int] = set()  # every sequencialPca listed, the UASG filter's left-outs too
         self.emitted_plans = 0
+        self.row_anomalies: dict[str, int] = {}
+        self.init_enrichment()
 
     def portal_urls(self) -> dict[str, str]:
         return {"pncp": self.config.pncp_base_url, "dados_abertos": self.config.dados_abertos_base_url}
 
     @property
     def page_size(self) -> int:
-        return self.settings.getint("PNCP_PAGE_SIZE", 500)
+        return self.config.pncp_page_size
 
     async def start(self):
         if self.fonte_dados == "pgc":  # Formação do PCA in PGC, through the browser (pgc_formacao.py)
@@ -163,6 +102,13 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         yield self.enrichment_request(1)
         yield self.plans_request(1)
 
+    def row_anomaly(self, tipo: str, message: str, **details: Any) -> None:
+        """An unreadable row: the first MAX_ROW_ANOMALIES of each kind are recorded one by one,
+        the rest counted (`closed` records the total), so a hostile portal cannot flood the coleta."""
+        seen = self.row_anomalies[tipo] = self.row_anomalies.get(tipo, 0) + 1
+        if seen <= MAX_ROW_ANOMALIES:
+            self.record_anomaly(tipo, message, **details)
+
     # -- URLs ---------------------------------------------------------------------------
 
     def pca_url(self, path: str, **query: Any) -> str:
@@ -174,18 +120,6 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             self.pca_url("/consolidado/unidades", pagina=page, tamanhoPagina=self.page_size),
             callback=self.parse_plans, errback=self.plans_failed, cb_kwargs={"page": page},
             meta=NO_ROWS_META, priority=10,
-        )
-
-    def enrichment_request(self, page: int) -> scrapy.Request:
-        query = {"orgao": self.cnpj, "anoPcaProjetoCompra": self.ano}
-        if self.uasg:
-            query["codigoUasg"] = self.uasg
-        query.update(pagina=page, tamanhoPagina=self.settings.getint("DADOS_ABERTOS_PAGE_SIZE", 500))
-        self.enrichment_pending.add(page)
-        return scrapy.Request(
-            f"{self.config.dados_abertos_base_url}/modulo-pgc/1_consultarPgcDetalhe?{urlencode(query)}",
-            callback=self.parse_enrichment, errback=self.enrichment_failed, cb_kwargs={"page": page},
-            meta=NO_ROWS_META, priority=20,
         )
 
     def items_request(self, plan: Plan, page: int, size: int, *, sequential: bool) -> scrapy.Request:
@@ -205,17 +139,25 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         except InvalidPortalResponse as exc:
             self.record_anomaly("resposta_invalida", str(exc), incompleta=True, url=response.url)
             rows = []
+        new = 0
         for row in rows:
             try:
                 uasg = str(row.get("codigoUnidade") or "").zfill(6)
-                sequencial = int(row["sequencialPca"])
+                sequencial = read_count(row["sequencialPca"])
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
-                self.record_anomaly("linha_invalida", f"{response.url}: plan row {row!r:.200}: {exc!r}",
-                                    incompleta=True, url=response.url)
+                self.row_anomaly("linha_invalida", f"{response.url}: plan row {clip(row)}: {exc!r}",
+                                 incompleta=True, url=response.url)
                 continue
+            if sequencial in self.plans_seen:
+                continue
+            if len(self.plans_seen) >= self.config.pncp_max_plans:
+                self.record_anomaly("limite_planos", f"more than PNCP_MAX_PLANS={self.config.pncp_max_plans} plans "
+                                    "listed; the rest is not read", incompleta=True, limite=self.config.pncp_max_plans)
+                rows = []  # no further page either
+                break
+            self.plans_seen.add(sequencial)
+            new += 1
             if self.uasg and uasg != self.uasg:
-                continue
-            if sequencial in self.plans:
                 continue
             plan = Plan(sequencial=sequencial, uasg=uasg, numero_controle=row.get("numeroControlePNCP"))
             self.plans[sequencial] = plan
@@ -224,11 +166,14 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
                 callback=self.parse_quantidade, errback=self.quantidade_failed,
                 cb_kwargs={"plan": plan}, meta=NO_ROWS_META, priority=5,
             )
-        if len(rows) >= self.page_size:
+        if len(rows) >= self.page_size and new == 0:
+            self.record_anomaly("paginacao_ignorada", f"page {page} of the plans repeats plans already listed: "
+                                "the portal ignores `pagina`; paging stops", incompleta=True, url=response.url)
+        elif len(rows) >= self.page_size:
             yield self.plans_request(page + 1)
-        else:
-            self.crawler.stats.set_value("pncp/plans", len(self.plans))
-            self.logger.info("%d plans listed for %s/%s", len(self.plans), self.cnpj, self.ano)
+            return
+        self.crawler.stats.set_value("pncp/plans", len(self.plans))
+        self.logger.info("%d plans listed for %s/%s", len(self.plans), self.cnpj, self.ano)
 
     def plans_failed(self, failure: Failure) -> None:
         self.record_anomaly(
@@ -239,19 +184,27 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
     # -- items of a plan --------------------------------------------------------------------
 
     def parse_quantidade(self, response: Response, plan: Plan) -> Iterator[scrapy.Request]:
+        cap = self.config.pncp_max_items_per_plan
         try:
-            body = self.json_body(response)
-            plan.expected = int(body) if body is not None else 0
-        except (InvalidPortalResponse, TypeError, ValueError) as exc:
+            expected = read_count(self.json_body(response))
+        except (InvalidPortalResponse, ValueError) as exc:
             self.record_anomaly("quantidade_ilegivel", f"plan {plan.sequencial}: {exc}", sequencialPca=plan.sequencial)
-            yield self.items_request(plan, 1, self.page_size, sequential=True)
+            yield from self.item_pages(plan)  # page by page, without a total
             return
-        self.crawler.stats.inc_value("progress/total_items", plan.expected)
+        if expected > cap:
+            self.record_anomaly(
+                "quantidade_acima_do_limite",
+                f"plan {plan.sequencial}: /itens/quantidade says {expected}, over PNCP_MAX_ITEMS_PER_PLAN={cap}; "
+                "reading page by page until the items end (at most the cap)",
+                sequencialPca=plan.sequencial, informado=expected, limite=cap,
+            )
+            yield from self.item_pages(plan)
+            return
+        plan.expected = expected
+        plan.pages = max(1, math.ceil(expected / self.page_size))
+        self.crawler.stats.inc_value("progress/total_items", expected)
         log_context["total_items"] = self.crawler.stats.get_value("progress/total_items")
-        pages = max(1, math.ceil(plan.expected / self.page_size))
-        for page in range(1, pages + 1):
-            # The last announced page continues sequentially if it comes back full.
-            yield self.items_request(plan, page, self.page_size, sequential=page == pages)
+        yield from self.item_pages(plan)
 
     def quantidade_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         plan = failure.request.cb_kwargs["plan"]
@@ -259,7 +212,15 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             "quantidade_indisponivel", f"plan {plan.sequencial}: {failure.getErrorMessage()}; paging without a total",
             sequencialPca=plan.sequencial,
         )
-        yield self.items_request(plan, 1, self.page_size, sequential=True)
+        yield from self.item_pages(plan)
+
+    def item_pages(self, plan: Plan) -> Iterator[scrapy.Request]:
+        """The plan's next announced pages, up to ITEM_PAGES_AHEAD at a time; the last one
+        continues page by page while it comes back full."""
+        while plan.next_page <= plan.pages and plan.pending_pages < ITEM_PAGES_AHEAD:
+            page = plan.next_page
+            plan.next_page += 1
+            yield self.items_request(plan, page, self.page_size, sequential=page == plan.pages)
 
     def parse_items(self, response: Response, plan: Plan, page: int, size: int, sequential: bool) -> Iterator[Any]:
         plan.pending_pages -= 1
@@ -271,23 +232,43 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             rows = []
         stats = self.crawler.stats
         stats.inc_value("pncp/item_pages")
+        added = 0
         for row in rows:
             try:
                 item = PlanItem.from_api(row)
             except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                self.record_anomaly("linha_invalida", f"{response.url}: item {row!r:.200}: {exc!r}",
-                                    incompleta=True, sequencialPca=plan.sequencial)
+                self.row_anomaly("linha_invalida", f"{response.url}: item {clip(row)}: {exc!r}",
+                                 incompleta=True, sequencialPca=plan.sequencial)
                 continue
             if item.numero in plan.items:
                 stats.inc_value("pncp/repeated_items")
                 continue
             plan.items[item.numero] = item
+            added += 1
             stats.inc_value("pncp/items")
             stats.inc_value("progress/done_items")
         if sequential and len(rows) >= size:
-            yield self.items_request(plan, page + 1, size, sequential=True)
+            yield from self.next_sequential_page(response, plan, page, size, added)
+        yield from self.item_pages(plan)
         if plan.pending_pages == 0:
             yield from self.plan_fetched(plan)
+
+    def next_sequential_page(self, response: Response, plan: Plan, page: int, size: int, added: int):
+        """The page after a full one, unless the portal ignores `pagina` or the cap is reached."""
+        if added == 0:
+            self.record_anomaly(
+                "paginacao_ignorada", f"plan {plan.sequencial}: page {page} is full but brings no new item: "
+                "the portal ignores `pagina`; paging stops", incompleta=plan.expected is None,
+                sequencialPca=plan.sequencial, url=response.url,
+            )
+        elif page * size >= self.config.pncp_max_items_per_plan:
+            self.record_anomaly(
+                "limite_paginas", f"plan {plan.sequencial}: page {page} of {size} is still full at "
+                f"PNCP_MAX_ITEMS_PER_PLAN={self.config.pncp_max_items_per_plan}; the rest is not read",
+                incompleta=True, sequencialPca=plan.sequencial, limite=self.config.pncp_max_items_per_plan,
+            )
+        else:
+            yield self.items_request(plan, page + 1, size, sequential=True)
 
     def items_failed(self, failure: Failure) -> Iterator[Any]:
         plan: Plan = failure.request.cb_kwargs["plan"]
@@ -297,6 +278,7 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
             "pagina_perdida", f"{failure.request.url}: {failure.getErrorMessage()}",
             incompleta=True, sequencialPca=plan.sequencial,
         )
+        yield from self.item_pages(plan)
         if plan.pending_pages == 0:
             yield from self.plan_fetched(plan)
 
@@ -320,79 +302,12 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
         else:
             yield from self.demandas_of(plan)
 
-    # -- enrichment (Dados Abertos) -------------------------------------------------------
-
-    def parse_enrichment(self, response: Response, page: int) -> Iterator[Any]:
-        self.enrichment_pending.discard(page)
-        try:
-            body = self.json_body(response) or {}
-            rows = (body.get("resultado") or []) if isinstance(body, dict) else None
-            if not isinstance(rows, list):
-                raise InvalidPortalResponse(f"{response.url} has no 'resultado' list")
-            total_pages = int(body.get("totalPaginas") or 1) if page == 1 else 1
-        except (InvalidPortalResponse, TypeError, ValueError) as exc:
-            self.enrichment_page_lost(page, str(exc))
-            yield from self.enrichment_progress()
-            return
-        for row in rows:
-            try:
-                numero = row.get("numeroItemPncp")
-                uasg = row.get("codigoUasg")
-                dfd = row.get("descricaoArtefato")
-                if numero is None or uasg is None or not dfd:
-                    continue  # DFD items never published to PNCP
-                self.enrichment[(str(uasg).zfill(6), int(numero))] = Enrichment(
-                    dfd=str(dfd),
-                    data_inicio=parse_date(row.get("dataInicioProcessoCompra")),
-                    data_fim=parse_date(row.get("dataFimProcessoCompra")),
-                )
-            except (AttributeError, TypeError, ValueError) as exc:
-                self.record_anomaly("linha_invalida", f"{response.url}: Dados Abertos row {row!r:.200}: {exc!r}",
-                                    incompleta=True, url=response.url)
-        self.crawler.stats.inc_value("dados_abertos/pages")
-        for next_page in range(2, total_pages + 1):
-            yield self.enrichment_request(next_page)
-        yield from self.enrichment_progress()
-
-    def enrichment_failed(self, failure: Failure) -> Iterator[Any]:
-        page = failure.request.cb_kwargs["page"]
-        self.enrichment_pending.discard(page)
-        self.enrichment_page_lost(page, failure.getErrorMessage())
-        yield from self.enrichment_progress()
-
-    def enrichment_page_lost(self, page: int, reason: str) -> None:
-        self.crawler.stats.inc_value("dados_abertos/pages_lost")
-        self.logger.error("Dados Abertos page %d could not be read: %s", page, reason)
-        self.enrichment_lost_pages.add(page)
-
-    @property
-    def enrichment_state(self) -> str:
-        if not self.enrichment_done:
-            return "pending"
-        if not self.enrichment_lost_pages:
-            return "complete"
-        return "failed" if 1 in self.enrichment_lost_pages else "partial"
-
-    def enrichment_progress(self) -> Iterator[Any]:
-        """Once every Dados Abertos page answered (or failed for good), release the parked plans."""
-        if self.enrichment_pending or self.enrichment_done:
-            return
-        self.enrichment_done = True
-        state = self.enrichment_state
-        self.crawler.stats.set_value("dados_abertos/rows", len(self.enrichment))
-        self.crawler.stats.set_value("coleta/enriquecimento", state)
-        if state != "complete":
-            self.record_anomaly(
-                "enriquecimento_ausente" if state == "failed" else "enriquecimento_parcial",
-                f"Dados Abertos could not be read ({state}): DFD numbers and process dates "
-                "are missing where no row was read; PNCP data is stored all the same",
-            )
-        parked, self.parked = self.parked, []
-        for plan in parked:
-            yield from self.demandas_of(plan)
-
     def closed(self, reason: str) -> None:
         """A plan fetched but never turned into demandas is data lost: the coleta must say so."""
+        for tipo, count in self.row_anomalies.items():
+            if count > MAX_ROW_ANOMALIES:
+                self.record_anomaly(tipo, f"{count} rows of this kind in all ({MAX_ROW_ANOMALIES} recorded one by one)",
+                                    total=count)
         unstored = [p.sequencial for p in self.plans.values() if p.items or p in self.parked]
         if unstored and reason == "finished":
             self.record_anomaly(
@@ -401,21 +316,12 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
 
     # -- demandas -------------------------------------------------------------------------------
 
-    def dfd_of(self, plan: Plan, item: PlanItem) -> tuple[str | None, Enrichment | None]:
-        match = self.enrichment.get((plan.uasg, item.numero))
-        if match is None:
-            return None, None
-        try:
-            return normalize_dfd(match.dfd), match
-        except InvalidIdentifier:
-            return match.dfd, match  # validation drops it with InvalidDfd, recorded in the coleta
-
     def demandas_of(self, plan: Plan) -> Iterator[Demanda]:
         groups: dict[tuple[str | None, str | None], list[tuple[PlanItem, Enrichment | None]]] = {}
         for numero in sorted(plan.items):
             item = plan.items[numero]
-            dfd, match = self.dfd_of(plan, item)
-            groups.setdefault((item.grupo_codigo, dfd), []).append((item, match))
+            match = self.enrichment.get((plan.uasg, item.numero))
+            groups.setdefault((item.grupo_codigo, match.dfd if match else None), []).append((item, match))
         for (grupo, dfd), members in groups.items():
             items = [item for item, _ in members]
             matches = [m for _, m in members if m is not None]
@@ -432,7 +338,7 @@ class PncpSpider(PgcFormacaoMixin, ColetaSpider):
                 contratacao=grupo,
                 descricao=items[0].grupo_nome if grupo else items[0].descricao,
                 categoria=", ".join(sorted({i.categoria for i in items if i.categoria})) or None,
-                valor=sum((i.valor_total for i in items), Decimal(0)),
+                valor=[i.valor_total for i in items],  # validation adds them up (or drops the demanda)
                 data_desejada=min(desejadas) if desejadas else None,
                 data_inicio=min(inicios) if inicios else None,
                 data_fim=max(fins) if fins else None,

@@ -1,7 +1,9 @@
 """The validation pipeline: portal text in, typed values out, or a reason-specific drop."""
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from scrapy.utils.test import get_crawler
@@ -62,6 +64,40 @@ def test_json_numbers_are_rounded_to_centavos_once():
 def test_each_problem_has_its_own_reason(overrides, reason):
     with pytest.raises(reason):
         validate(demanda(**overrides))
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pncp"
+VALOR_TOTAL = json.loads((FIXTURES / "valor_total.json").read_text())
+
+
+def parts(*texts):
+    """Item amounts as the spider passes them: JSON read with parse_float=Decimal (text kept for NaN)."""
+    return [json.loads(t, parse_float=Decimal, parse_constant=str) if t is not None else None for t in texts]
+
+
+@pytest.mark.parametrize("case", VALOR_TOTAL["accepted"], ids=lambda c: c["json"][:12])
+def test_item_amounts_become_the_demanda_value(case):
+    assert validate(demanda(fonte="PNCP", valor=parts(case["json"]))).valor == Decimal(case["centavos"])
+
+
+def test_a_sum_of_item_amounts_is_rounded_once():
+    # three items of 0.3333 are 0.9999 -> 1.00 once; rounding each item first would give 0.99
+    assert validate(demanda(fonte="PNCP", valor=parts("0.3333", "0.3333", "0.3333"))).valor == Decimal("1.00")
+
+
+@pytest.mark.parametrize("case", VALOR_TOTAL["refused"], ids=lambda c: str(c["json"])[:12])
+def test_one_bad_item_amount_drops_the_demanda_with_the_reason(case):
+    item = demanda(fonte="PNCP", valor=parts("36900.0", case["json"]))
+    with pytest.raises(InvalidValor) as error:
+        validate(item)
+    assert "part 2 of 2" in str(error.value)
+    assert item.valor == parts("36900.0", case["json"])  # nothing changed: the coleta records what came
+
+
+@pytest.mark.parametrize("valor", [Decimal("1E+30"), Decimal(10**399), "-5,00", Decimal("-0.01")])
+def test_no_decimal_error_escapes_validation(valor):
+    with pytest.raises(InvalidValor):
+        validate(demanda(valor=valor))
 
 
 def test_pipeline_drops_a_repeated_chave():

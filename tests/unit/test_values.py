@@ -1,9 +1,12 @@
 """Money, dates and identifiers as the portals write them."""
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from scrapy.http import TextResponse
 
 from procurement_spiders.parsing.identifiers import (
     InvalidIdentifier,
@@ -16,10 +19,41 @@ from procurement_spiders.parsing.values import (
     InvalidValue,
     format_br_date,
     format_brl,
+    parse_amount,
     parse_date,
     parse_money,
     to_centavos,
 )
+from procurement_spiders.spiders.base import ColetaSpider
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pncp"
+VALOR_TOTAL = json.loads((FIXTURES / "valor_total.json").read_text())
+
+
+def read_json(text: str):
+    """JSON text through the spiders' own reader (numbers as Decimal, never float)."""
+    return ColetaSpider.json_body(TextResponse("http://portal.test/", body=text.encode(), encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", VALOR_TOTAL["accepted"], ids=lambda c: c["json"][:12])
+def test_api_amounts_the_portal_may_send(case):
+    assert to_centavos(parse_amount(read_json(case["json"]))) == Decimal(case["centavos"])
+
+
+@pytest.mark.parametrize("case", VALOR_TOTAL["refused"], ids=lambda c: str(c["json"])[:12])
+def test_api_amounts_that_are_not_money_are_refused_with_the_reason(case):
+    raw = None if case["json"] is None else read_json(f"[{case['json']}]")[0]
+    with pytest.raises(InvalidValue) as error:
+        to_centavos(parse_amount(raw))
+    assert case["reason"] in str(error.value)
+    assert len(str(error.value)) < 200  # a 400-digit number is cut in the message
+
+
+def test_a_real_item_reads_exactly():
+    [plan] = read_json((FIXTURES / "consulta_pca_item_real.json").read_text())["data"]
+    [item] = plan["itens"]
+    assert parse_amount(item["valorTotal"]) == Decimal("10357.41")
+    assert parse_amount(item["valorUnitario"]) * item["quantidadeEstimada"] == Decimal("10357.41")  # 37 x 279.93
 
 
 @pytest.mark.parametrize(
@@ -48,6 +82,12 @@ def test_parse_money(raw, expected):
 def test_parse_money_rejects(raw):
     with pytest.raises(InvalidValue):
         parse_money(raw)
+
+
+def test_to_centavos_refuses_what_does_not_fit_without_a_decimal_error():
+    for value in (Decimal("1E+30"), Decimal(10**399), Decimal("NaN"), Decimal("-Infinity")):
+        with pytest.raises(InvalidValue):
+            to_centavos(value)
 
 
 def test_to_centavos_rounds_half_up_once():
@@ -87,6 +127,22 @@ def test_cnpj():
     for bad in ("00394452000104", "1234", "11111111111111", "0039445200010X"):
         with pytest.raises(InvalidIdentifier):
             normalize_cnpj(bad)
+
+
+@pytest.mark.parametrize("bad", ["１２０６４５", "١٢٠٦٤٥", "12064５"])
+def test_identifiers_are_ascii_digits(bad):
+    with pytest.raises(InvalidIdentifier):
+        normalize_uasg(bad)
+    with pytest.raises(InvalidIdentifier):
+        normalize_cnpj("００３９４４５２０００１０３")
+    with pytest.raises(InvalidIdentifier):
+        normalize_dfd(f"{bad}/2025")
+
+
+def test_identifier_messages_cut_a_huge_text():
+    with pytest.raises(InvalidIdentifier) as error:
+        normalize_cnpj("9" * 100_000)
+    assert len(str(error.value)) < 200
 
 
 def test_dfd_and_uasg():
