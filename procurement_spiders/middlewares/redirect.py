@@ -57,7 +57,7 @@ class OffHostRedirectMiddleware:
         if same_host(request.url, target):
             return response
         self.crawler.stats.inc_value("redirect/off_host_refused")
-        message = f"{request.url} redirected (HTTP {response.status}) to another host, {clip(target, 200)}: not followed"
+        message = f"{request.url} redirected (HTTP {response.status}) to another host, {clip(target, 200)}: refused"
         spider = self.crawler.spider
         if hasattr(spider, "record_anomaly"):
             spider.record_anomaly("redirecionamento_externo", message, incompleta=True,

@@ -13,7 +13,8 @@ from twisted.python.failure import Failure
 
 from procurement_spiders.items import Demanda
 from procurement_spiders.pipelines.validation import InvalidValor, validate
-from procurement_spiders.spiders.pncp import ITEM_PAGES_AHEAD, PncpSpider
+from procurement_spiders.spiders.pncp import PncpSpider
+from procurement_spiders.spiders.pncp_items import ITEM_PAGES_AHEAD
 
 CNPJ = "00394452000103"
 
@@ -49,8 +50,9 @@ def item(numero, grupo="120645-1/2025", valor=10.5):
 
 
 def fetch_plan(spider, rows, expected=None):
-    [quantidade] = list(spider.parse_plans(answer(spider.plans_request(1), [{"codigoUnidade": "120645", "sequencialPca": 1}]), page=1))
-    out = list(quantidade.callback(answer(quantidade, expected if expected is not None else len(rows)), **quantidade.cb_kwargs))
+    [quantidade] = plans_answered(spider, [{"codigoUnidade": "120645", "sequencialPca": 1}])
+    count = expected if expected is not None else len(rows)
+    out = list(quantidade.callback(answer(quantidade, count), **quantidade.cb_kwargs))
     [page] = [r for r in out if isinstance(r, Request)]
     return list(page.callback(answer(page, rows), **page.cb_kwargs))
 
@@ -80,7 +82,8 @@ def test_a_hostile_valor_total_reaches_validation_as_read_and_json_safe(spider, 
     with the raw fields), never stored with a made-up value; what is recorded is valid JSON."""
     no_enrichment(spider)
     rows = [item(1, valor=36900.0), item(2, valor="__RAW__")]
-    body = json.dumps(rows).replace('"__RAW__"', raw) if raw else json.dumps(rows).replace(', "valorTotal": "__RAW__"', "")
+    text = json.dumps(rows)
+    body = text.replace('"__RAW__"', raw) if raw else text.replace(', "valorTotal": "__RAW__"', "")
     out = fetch_plan(spider, body.encode(), expected=2)
     [demanda] = [d for d in out if isinstance(d, Demanda)]
     with pytest.raises(InvalidValor, match="part 2 of 2"):
