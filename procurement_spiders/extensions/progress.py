@@ -26,6 +26,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from procurement_spiders.config import crawler_config
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -57,7 +59,7 @@ class ProgressExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
-        interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        interval = crawler_config(crawler).progress_interval
         if interval <= 0:
             raise NotConfigured
         ext = cls(crawler, interval)

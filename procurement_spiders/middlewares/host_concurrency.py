@@ -16,6 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from procurement_spiders.config import crawler_config
+
 _HELD = "host_concurrency_held"
 
 
@@ -26,7 +28,7 @@ class HostConcurrencyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostConcurrencyMiddleware:
-        return cls(crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8))
+        return cls(crawler_config(crawler).concurrent_requests_per_domain)
 
     async def process_request(self, request: Request) -> None:
         if _HELD in request.meta:

@@ -46,7 +46,7 @@ from procurement_spiders.browser.debug import save_failure
 from procurement_spiders.browser.page import Page, Rendered, render, request_cookies, set_cookie_header
 from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
 from procurement_spiders.browser.session import BrowserSession, create_driver, is_session_fault, quit_quietly
-from procurement_spiders.config import Config, config_from_settings
+from procurement_spiders.config import Config, crawler_config
 from procurement_spiders.redaction import redact_url
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class SeleniumMiddleware:
     def from_crawler(cls, crawler):
         if not is_asyncio_reactor_installed():  # the pool's locks and the executor need the asyncio loop
             raise RuntimeError("SeleniumMiddleware needs TWISTED_REACTOR = AsyncioSelectorReactor (Scrapy's default)")
-        config = config_from_settings(crawler.settings)
+        config = crawler_config(crawler)
         middleware = cls(crawler, config)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         crawler.signals.connect(middleware.close, signal=signals.engine_stopped)

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.asyncio import run_in_thread
 
-from procurement_spiders.config import config_from_settings
+from procurement_spiders.config import crawler_config
 from procurement_spiders.items import Demanda
 from procurement_spiders.logging import log_context
 from procurement_spiders.storage import coletas as coletas_sql
@@ -51,15 +51,15 @@ class PostgresPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostgresPipeline:
-        config = config_from_settings(crawler.settings)
+        config = crawler_config(crawler)
         if not config.database_url:
             raise NotConfigured("DATABASE_URL is not set: demandas are not stored in PostgreSQL")
         coletas_sql.echo_sql = config.sqlalchemy_echo
         pipeline = cls(
             crawler,
             config.database_url,
-            crawler.settings.getint("POSTGRES_BATCH_SIZE", 2000),
-            crawler.settings.getint("COLETA_MAX_RECORDED_DROPS", 1000),
+            config.postgres_batch_size,
+            config.coleta_max_recorded_drops,
         )
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
