@@ -90,7 +90,7 @@ def check_argument_names(spider: str, accepted: tuple[str, ...], raw: dict[str, 
     with `_` only scrapyd's own are accepted (`-a _set_crawler=x` would replace a method)."""
     for name, value in raw.items():
         if name in SCRAPYD_ARGUMENTS:
-            if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", str(value)):
+            if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", str(value)):
                 raise SpiderArgumentError(f"argument {name}={clip(value)} is not a scrapyd job id")
         elif name not in accepted:
             raise SpiderArgumentError(
