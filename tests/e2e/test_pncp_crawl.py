@@ -12,7 +12,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from tests.conftest import MAIN_CNPJ, ROOT, SCRAPY, project_env, run_scrapy
+from tests.support import MAIN_CNPJ, ROOT, SCRAPY, project_env, run_scrapy
 
 # Small pages, so every plan and the Dados Abertos rows span several pages and boundaries.
 PAGING = ["-s", "PNCP_PAGE_SIZE=20", "-s", "DADOS_ABERTOS_PAGE_SIZE=50", "-s", "RATE_LIMIT_BASE_DELAY=0.2"]

@@ -4,7 +4,7 @@ JSON text a real portal's lenient JSON writer could produce."""
 from __future__ import annotations
 
 from sandbox.dataset import MAIN_CNPJ
-from sandbox.testing import fetch, serve
+from tests.support import fetch, serve
 
 PCA = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca/2025"
 DA = f"/modulo-pgc/1_consultarPgcDetalhe?orgao={MAIN_CNPJ}&anoPcaProjetoCompra=2025&tamanhoPagina=20"
