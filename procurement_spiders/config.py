@@ -290,7 +290,8 @@ def config_from_settings(settings) -> Config:
         if value is None:
             continue
         environ[f.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
-    if (settings.getpriority("RETRY_TIMES") or 0) > (settings.getpriority("RETRY_COUNT") or 0):
+    priority = getattr(settings, "getpriority", lambda name: None)  # plain mappings have no priorities
+    if (priority("RETRY_TIMES") or 0) > (priority("RETRY_COUNT") or 0):
         environ["RETRY_TIMES"] = str(settings.get("RETRY_TIMES"))
     # Resolved portal URLs are explicit here, so the *_REAL_ENABLED switches do not move them again.
     return load_config(environ=environ, env_file=Path("/nonexistent/.env"))
