@@ -11,9 +11,10 @@ import math
 import os
 import re
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -207,7 +208,8 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
             name = f.name.upper()
             if f.name == "retry_count" and "RETRY_TIMES" in merged:
                 name = "RETRY_TIMES"  # Scrapy's name, when a -s override used it
-            values[f.name] = r.ranged(name, f.default, f.metadata["kind"], f.metadata["min"], f.metadata["max"])
+            meta = f.metadata
+            values[f.name] = r.ranged(name, cast(float, f.default), meta["kind"], meta["min"], meta["max"])
 
     pncp_real = r.bool("PNCP_REAL_ENABLED", True)
     pgc_real = r.bool("PGC_REAL_ENABLED", True)

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from sandbox import paging
-from sandbox.hostile import broken_da_row, page_asked
 from sandbox.dataset import ItemView, Plano, iso, mix64, number
+from sandbox.hostile import broken_da_row, page_asked
 from sandbox.responses import BRT, ParamError, bad_request, int_param, json_response, str_param
 from sandbox.state import get_state
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-
 # valor_total fault -> what the first item of every plan carries as valorTotal (json.dumps writes
 # NaN and Infinity as the bare words Python's and Java's lenient parsers accept).
 VALOR_TOTAL: dict[str, object] = {

@@ -12,10 +12,18 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from sandbox import paging
-from sandbox.hostile import hostile_item, page_asked
 from sandbox.dataset import Dataset, ItemView, Plano, iso
-from sandbox.responses import (ParamError, bad_request, int_param, json_response, no_rows, str_param,
-                               type_mismatch, unprocessable)
+from sandbox.hostile import hostile_item, page_asked
+from sandbox.responses import (
+    ParamError,
+    bad_request,
+    int_param,
+    json_response,
+    no_rows,
+    str_param,
+    type_mismatch,
+    unprocessable,
+)
 from sandbox.state import get_state
 
 INTEGRACAO = "/api/pncp/v1/orgaos/{cnpj}/pca/{ano}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -89,13 +89,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         middleware.backoff = Backoff.from_crawler(crawler)
         return middleware
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(  # type: ignore[override]  # a coroutine, as Scrapy 2.13+ accepts
+        self, request: Request, response: Response
+    ) -> Request | Response:
         result = super().process_response(request, response)
         if isinstance(result, Request):
             await self._wait(result, f"HTTP {response.status}")
         return result
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._wait(result, type(exception).__name__)

@@ -59,7 +59,7 @@ class OffHostRedirectMiddleware:
         self.crawler.stats.inc_value("redirect/off_host_refused")
         message = f"{request.url} redirected (HTTP {response.status}) to another host, {clip(target, 200)}: refused"
         spider = self.crawler.spider
-        if hasattr(spider, "record_anomaly"):
+        if spider is not None and hasattr(spider, "record_anomaly"):
             spider.record_anomaly("redirecionamento_externo", message, incompleta=True,
                                   url=request.url, destino=target[:500])
         else:

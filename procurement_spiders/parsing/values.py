@@ -117,7 +117,7 @@ def format_brl(value: Decimal) -> str:
     """`R$ 1.234,56`, for summaries shown to people."""
     sign = "-" if value < 0 else ""
     whole, _, cents = f"{abs(value):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -134,7 +134,9 @@ class ColetaSpider(scrapy.Spider):
         typed = cls.validate_arguments(config, kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config
-        spider.coleta_argumentos = {k: (v if isinstance(v, (int, str, bool)) or v is None else str(v)) for k, v in typed.items()}
+        spider.coleta_argumentos = {
+            k: (v if isinstance(v, (int, str, bool)) or v is None else str(v)) for k, v in typed.items()
+        }
         for key, value in typed.items():
             setattr(spider, key, value)
         log_context.update(ano_ref=spider.ano, portal=spider.fonte)

@@ -18,7 +18,8 @@ nothing new means the portal ignores `pagina`, and paging stops. Each cap hit is
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
@@ -28,7 +29,6 @@ from twisted.python.failure import Failure
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
 from procurement_spiders.parsing.messages import clip
-from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
@@ -37,6 +37,7 @@ from procurement_spiders.spiders.base import (
     parse_cnpj_argument,
     parse_uasg_argument,
 )
+from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.pncp_enrichment import DadosAbertosEnrichment
 from procurement_spiders.spiders.pncp_items import PlanItemsPaging
 from procurement_spiders.spiders.pncp_rows import (

@@ -8,7 +8,8 @@ believed up to DADOS_ABERTOS_MAX_PAGES.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import scrapy

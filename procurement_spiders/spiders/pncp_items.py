@@ -10,7 +10,8 @@ repeated or skipped at page boundaries make the count disagree: the plan is read
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import scrapy
 from scrapy.http import Response

@@ -41,7 +41,7 @@ def last_coleta(database_url):
 def as_truth(rows) -> list[dict]:
     keys = ("orgao_cnpj", "uasg", "sequencial_pca", "contratacao", "dfd", "descricao", "categoria", "valor",
             "data_desejada", "data_inicio", "data_fim", "status", "itens")
-    out = [dict(zip(keys, row)) for row in rows]
+    out = [dict(zip(keys, row, strict=True)) for row in rows]
     for row in out:
         row["valor"] = f"{row['valor']:.2f}" if row["valor"] is not None else None
         row["itens"] = list(row["itens"])
@@ -129,7 +129,9 @@ def test_json_feed_matches_the_table(sandbox, database_url, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     items = json.loads(feed.read_text())
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("SELECT chave, dfd, valor, data_inicio, data_fim, data_desejada, detalhes FROM demandas").fetchall()
+        rows = conn.execute(
+            "SELECT chave, dfd, valor, data_inicio, data_fim, data_desejada, detalhes FROM demandas"
+        ).fetchall()
     assert len(items) == len(rows) > 0
     by_chave = {row[0]: row for row in rows}
     for item in items:
@@ -147,10 +149,12 @@ def test_json_feed_matches_the_table(sandbox, database_url, tmp_path):
     [
         (["-a", "ano=abc"], "error: argument ano='abc' is not a year"),
         (["-a", "ano=2019"], "error: argument ano=2019 is out of range"),
-        (["-a", "ano=2025", "-a", "cnpj=00394452000104"], "error: argument cnpj: CNPJ '00394452000104' has wrong check digits"),
+        (["-a", "ano=2025", "-a", "cnpj=00394452000104"],
+         "error: argument cnpj: CNPJ '00394452000104' has wrong check digits"),
         (["-a", "ano=2025", "-a", "fonte=xml"], "error: argument fonte='xml' must be one of: portal, pgc"),
         (["-a", "ano=2025", "-a", "anno=2025"], "error: unknown argument 'anno' for spider pncp"),
-        (["-a", "ano=2025", "-a", "uasg=１２０６４５"], "error: argument uasg: UASG '１２０６４５' must have up to 6 digits"),
+        (["-a", "ano=2025", "-a", "uasg=１２０６４５"],
+         "error: argument uasg: UASG '１２０６４５' must have up to 6 digits"),
         (["-a", "ano=２０２５"], "error: argument ano='２０２５' is not a year"),
         (["-a", "ano=2025", "-a", "_set_crawler=x"], "error: unknown argument '_set_crawler' for spider pncp"),
         (["-a", "ano=2025", "-a", "_job=x y"], "error: argument _job='x y' is not a scrapyd job id"),
