@@ -47,19 +47,10 @@ from procurement_spiders.browser.page import Page, Rendered, render, request_coo
 from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
 from procurement_spiders.browser.session import BrowserSession, create_driver, is_session_fault, quit_quietly
 from procurement_spiders.config import Config, config_from_settings
+from procurement_spiders.exceptions import SeleniumSessionLost  # noqa: F401 - re-exported
 from procurement_spiders.redaction import redact_url
 
 logger = logging.getLogger(__name__)
-
-
-class SeleniumSessionLost(Exception):
-    """A pinned (named) browser session died; its state (a login) is gone. Start it again."""
-
-    def __init__(self, name: str, cause: BaseException | None = None):
-        self.name = name
-        detail = f": {type(cause).__name__}" if cause is not None else ""
-        super().__init__(f"browser session {name!r} was lost{detail}; "
-                         f"send a request with meta selenium_session_new=True to start it again")
 
 
 class SeleniumMiddleware:
