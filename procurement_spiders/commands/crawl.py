@@ -38,18 +38,28 @@ class ProjectRunMixin:
     def check_arguments(self, args: list[str], config, spargs: dict) -> None:
         pass
 
-    def _create_crawler(self, spidercls):
-        self._crawler = super()._create_crawler(spidercls)
-        return self._crawler
+    def spider_for(self, args: list[str]):
+        """The spider class or name `run` crawls."""
+        raise NotImplementedError
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().run(args, opts)
-        crawler = getattr(self, "_crawler", None)
-        if not self.exitcode and crawler is not None and not crawl_succeeded(crawler.stats):
+        """Scrapy's crawl/runspider `run`, through the public `create_crawler`, keeping the crawler
+        to read its stats."""
+        if len(args) != 1:
+            raise UsageError("one spider, please (scrapy crawl <spider> / scrapy runspider <file>)")
+        process = self.crawler_process
+        assert process is not None
+        crawler = process.create_crawler(self.spider_for(args))
+        process.crawl(crawler, **opts.spargs)
+        process.start()
+        if process.bootstrap_failed or not crawl_succeeded(crawler.stats):
             self.exitcode = 1
 
 
 class Command(ProjectRunMixin, ScrapyCrawlCommand):
+    def spider_for(self, args: list[str]):
+        return args[0]
+
     def check_arguments(self, args: list[str], config, spargs: dict) -> None:
         if not args:
             return

@@ -101,3 +101,8 @@ def click(driver: WebDriver, xpath: str, waits: Waits, what: str, timeout: float
         return True
 
     wait_until(driver, attempt, waits, what, timeout)
+
+
+def scroll_to_end(driver: WebDriver, anchor: str) -> None:
+    """Scroll the scroll container of the element at `anchor` (absolute XPath) to its end, at once."""
+    driver.execute_script(library() + "\nACTIONS.scroll_end(arguments[0]);", {"anchor": anchor})

@@ -126,3 +126,20 @@ def in_tab(aba: str, relative: str) -> str:
 
 def pca_option(ano: int) -> str:
     return LI_PCA_TEMPLATE.format(ano=int(ano))
+
+
+def legacy_replay() -> dict[str, object]:
+    """The absolute XPaths a replay of the legacy macro uses (bench/pgc.py): one element each, found
+    by WebDriver, no in-page scripts. Tab-relative paths are composed here, not by the caller."""
+    return {
+        "login_path": LOGIN_PATH, "expand_governo": BTN_EXPAND_GOVERNO, "input_login_id": INPUT_LOGIN_ID,
+        "input_senha_id": INPUT_SENHA_ID, "login_submit": BTN_LOGIN_SUBMIT, "pgc_access": DIV_PGC_ACCESS,
+        "minha_uasg_id": RADIO_MINHA_UASG_ID, "dropdown_pca": DROPDOWN_PCA, "pca_option": pca_option,
+        "table_rows": TABLE_ROWS, "paginator_next": PAGINATOR_NEXT,
+        "columns": (COL_DFD, COL_REQUISITANTE, COL_DESCRICAO, COL_VALOR, COL_SITUACAO),
+        "formacao": BTN_FORMACAO_PCA, "abas": ABAS, "tab": tab,
+        "tab_total": lambda aba: in_tab(aba, TAB_TOTAL_LABEL),
+        "tab_cards": lambda aba: in_tab(aba, TAB_CARDS),
+        "tab_scroll_anchor": lambda aba: in_tab(aba, TAB_SCROLL_ANCHOR),
+        "card_contratacao": CARD_BASE + CARD_FIELDS["contratacao"],
+    }
