@@ -25,8 +25,8 @@ MAX_REREADS_PER_PAGE = 3
 MAX_FULL_PASSES = 2  # extra walks over every page when the total is still not reached
 
 
-def overlapping_neighbours(page: int, page_dfds: dict[int, list[str]], queued: Iterable[int],
-                           reads: dict[int, int], max_rereads: int = MAX_REREADS_PER_PAGE) -> list[tuple[int, list[int]]]:
+def overlapping_neighbours(page: int, page_dfds: dict[int, list[str]], queued: Iterable[int], reads: dict[int, int],
+                           max_rereads: int = MAX_REREADS_PER_PAGE) -> list[tuple[int, list[int]]]:
     """For each neighbour of `page` (not already queued) that shares DFDs with it: the pages to read
     again, lower page first (each at most `max_rereads` more times)."""
     queue = set(queued)

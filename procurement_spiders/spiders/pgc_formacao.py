@@ -110,8 +110,8 @@ class PgcFormacaoSpider(PgcBrowserSpider):
         if following < len(ABAS):
             yield self.formacao_tab_request(ABAS[following])
         else:
-            self.logger.info("PGC Formação do PCA: %d contratações (%s)", len(self.formacao_seen),
-                             ", ".join(f"{a} {self.formacao_counts.get(a, 0)}/{self.formacao_totals.get(a)}" for a in ABAS))
+            per_tab = ", ".join(f"{a} {self.formacao_counts.get(a, 0)}/{self.formacao_totals.get(a)}" for a in ABAS)
+            self.logger.info("PGC Formação do PCA: %d contratações (%s)", len(self.formacao_seen), per_tab)
 
     def formacao_demanda(self, aba: str, card: dict[str, Any]) -> Demanda:
         contratacao = card["contratacao"]

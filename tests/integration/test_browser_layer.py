@@ -63,7 +63,8 @@ class Grid:
         """The sessions the Grid holds now (its /status, any Grid: ours or SELENIUM_URL's)."""
         with urllib.request.urlopen(self.url + "/status", timeout=10) as response:
             nodes = json.load(response)["value"].get("nodes") or []
-        return {slot["session"]["sessionId"] for node in nodes for slot in node.get("slots") or [] if slot.get("session")}
+        slots = [slot for node in nodes for slot in node.get("slots") or []]
+        return {slot["session"]["sessionId"] for slot in slots if slot.get("session")}
 
 
 @pytest.fixture(scope="session")

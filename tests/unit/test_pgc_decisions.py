@@ -111,8 +111,9 @@ def test_a_tab_with_neither_label_nor_message_is_not_finished():
 
 # -- the unit in the app's header and the login outcome -------------------------------------------------
 @pytest.mark.parametrize("text,expected", [
-    ("UASG 110511 — COORDENAÇÃO-GERAL DE RECURSOS LOGÍSTICOS", ("110511", "COORDENAÇÃO-GERAL DE RECURSOS LOGÍSTICOS", None)),
-    ("UASG 200014 - PR-ARQUIVO NACIONAL-RJ (CNPJ 00.394.411/0001-09)", ("200014", "PR-ARQUIVO NACIONAL-RJ", "00394411000109")),
+    ("UASG 110511 — COORDENAÇÃO-GERAL DE LOGÍSTICA", ("110511", "COORDENAÇÃO-GERAL DE LOGÍSTICA", None)),
+    ("UASG 200014 - PR-ARQUIVO NACIONAL-RJ (CNPJ 00.394.411/0001-09)",
+     ("200014", "PR-ARQUIVO NACIONAL-RJ", "00394411000109")),
     ("UASG 200014 - X (CNPJ 00.394.411/0001-00)", ("200014", "X", None)),  # wrong check digits: not a CNPJ
     ("Compras.gov.br", (None, None, None)),
     (None, (None, None, None)),

@@ -15,7 +15,17 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from procurement_spiders.exceptions import PgcSessionExpired, PgcTimeout
 from procurement_spiders.pages.pgc import selectors as S
 from procurement_spiders.pages.pgc.dfd_list import select_pca
-from procurement_spiders.pages.pgc.dom import Waits, app_idle, click, probe, read, session_args, wait, wait_until, wait_visible
+from procurement_spiders.pages.pgc.dom import (
+    Waits,
+    app_idle,
+    click,
+    probe,
+    read,
+    session_args,
+    wait,
+    wait_until,
+    wait_visible,
+)
 
 SCROLL_WAIT = 5.0  # seconds one scroll waits for more cards before looking again
 
@@ -86,7 +96,8 @@ def read_tab(driver: WebDriver, aba: str, waits: Waits, budget: float = 180.0, s
         rounds += 1
         stale += 1
         try:
-            state = wait(driver, "cards", dict(args, before=state["count"], anchor=S.TAB_SCROLL_ANCHOR), waits,
-                         f"more cards in tab {aba}", action="scroll_end", timeout=min(waits.timeout, SCROLL_WAIT))["state"]
+            grown = wait(driver, "cards", dict(args, before=state["count"], anchor=S.TAB_SCROLL_ANCHOR), waits,
+                         f"more cards in tab {aba}", action="scroll_end", timeout=min(waits.timeout, SCROLL_WAIT))
+            state = grown["state"]
         except PgcTimeout:
             state = read(driver, "cards", args)
