@@ -228,8 +228,8 @@ class SeleniumMiddleware:
         """Into the jar CookiesMiddleware uses, as if `page_url` had sent them (reactor thread)."""
         if request.meta.get("dont_merge_cookies") or not cookies or not page_url.startswith(("http:", "https:")):
             return
-        cookies = self.crawler.get_downloader_middleware(CookiesMiddleware)
-        jars = cookies.jars if cookies is not None else None
+        cookie_middleware = self.crawler.get_downloader_middleware(CookiesMiddleware)
+        jars = cookie_middleware.jars if cookie_middleware is not None else None
         if jars is None:
             logger.warning("selenium: selenium_copy_cookies needs CookiesMiddleware (COOKIES_ENABLED); not copied")
             return
