@@ -127,6 +127,7 @@ class PgcSpider(PgcBrowserSpider):
                 stats.inc_value("pgc/rows_repeated")
                 continue
             self.rows[dfd] = row
+            self.unidade_from_data(row.get("uasg"))
             yield self.demanda(row, details.get(dfd))
         self.page_dfds[page] = dfds
         self.reads[page] = self.reads.get(page, 0) + 1

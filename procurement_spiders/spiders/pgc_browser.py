@@ -123,13 +123,19 @@ class PgcBrowserSpider(ColetaSpider):
         if not unidade or not unidade.get("uasg"):
             return
         if self.unidade is None:
-            self.unidade = dict(unidade)
+            self.unidade = {**unidade, "origem": "cabecalho"}
             self.logger.info("PGC: session of UASG %s (%s)", unidade["uasg"], unidade.get("nome_uasg") or "?")
             self.crawler.stats.set_value("pgc/uasg", unidade["uasg"])
         elif unidade.get("uasg") != self.unidade.get("uasg"):
             self.record_anomaly("pgc_uasg_mudou", f"the new login is of UASG {unidade['uasg']}, "
                                 f"the first was of UASG {self.unidade['uasg']}", incompleta=True,
                                 primeira=self.unidade["uasg"], nova=unidade["uasg"])
+
+    def unidade_from_data(self, uasg: str | None) -> None:
+        """When the header named no unit, the UASG the data shows (the DFD list's UASG column, the
+        `UASG-número/ano` of a contratação) is the coleta's; never compared with the header's."""
+        if self.unidade is None and uasg:
+            self.unidade = {"uasg": uasg, "nome_uasg": None, "orgao_cnpj": None, "origem": "dados"}
 
     def pgc_login_failed(self, motivo: str, portal_message: str) -> None:
         reason = f"pgc_login_{motivo}"

@@ -117,6 +117,7 @@ class PgcFormacaoSpider(PgcBrowserSpider):
         contratacao = card["contratacao"]
         badge = card.get("badge") or card.get("situacao")
         uasg = _UASG_PREFIX.match(contratacao)
+        self.unidade_from_data(uasg.group(1) if uasg else None)
         unidade = self.unidade or {}
         return Demanda(
             fonte=self.fonte,

@@ -144,3 +144,33 @@ def test_pgc_formacao_needs_no_cnpj():
     assert PgcFormacaoSpider.validate_arguments(config, {"ano": "2025"}) == {"ano": 2025}
     with pytest.raises(SpiderArgumentError, match="unknown argument 'cnpj'"):
         PgcFormacaoSpider.validate_arguments(config, {"ano": "2025", "cnpj": "00394452000103"})
+
+
+# -- the coleta's unit ----------------------------------------------------------------------------------
+def formacao_spider():
+    from scrapy.utils.test import get_crawler
+
+    from procurement_spiders.config import config_to_settings
+
+    config = load_config(environ={"PGC_CPF": "99999999999", "PGC_SENHA": "s"}, env_file=None)
+    crawler = get_crawler(PgcFormacaoSpider, settings_dict=dict(config_to_settings(config)))
+    return PgcFormacaoSpider.from_crawler(crawler, ano="2025")
+
+
+def test_the_unit_shown_in_the_header_is_the_coletas_and_another_after_a_new_login_is_an_anomaly():
+    spider = formacao_spider()
+    spider.note_unidade({"uasg": "110511", "nome_uasg": "CGRL", "orgao_cnpj": None})
+    spider.unidade_from_data("999999")  # what the data shows never replaces what the header shows
+    assert spider.unidade == {"uasg": "110511", "nome_uasg": "CGRL", "orgao_cnpj": None, "origem": "cabecalho"}
+    spider.note_unidade({"uasg": "110511", "nome_uasg": "CGRL", "orgao_cnpj": None})
+    assert not spider.crawler.stats.get_value("coleta/anomalias")
+    spider.note_unidade({"uasg": "200014", "nome_uasg": "X", "orgao_cnpj": None})
+    [anomalia] = spider.crawler.stats.get_value("coleta/anomalias")
+    assert anomalia["tipo"] == "pgc_uasg_mudou" and spider.crawler.stats.get_value("coleta/incompleta")
+
+
+def test_without_a_header_the_unit_comes_from_the_data():
+    spider = formacao_spider()
+    spider.note_unidade({"uasg": None, "nome_uasg": None, "orgao_cnpj": None})
+    spider.unidade_from_data("110511")
+    assert spider.unidade == {"uasg": "110511", "nome_uasg": None, "orgao_cnpj": None, "origem": "dados"}
