@@ -34,6 +34,11 @@ function cardCount(a) {
   var p = panelOf(a);
   return p ? document.evaluate('count(' + a.cards + ')', p, null, XPathResult.NUMBER_TYPE, null).numberValue : 0;
 }
+// The text of the tab's "no records" message when it is displayed (an empty tab), else null.
+function emptyMessage(a) {
+  var p = panelOf(a), n = p ? one(p, a.empty) : null;
+  return n && isShown(n) ? txt(n) : null;
+}
 function clickXPath(x) {
   var n = one(document, x);
   if (!n) return false;
@@ -69,9 +74,8 @@ var READERS = {
       for (var k in a.fields) { var n = one(base, '.' + a.fields[k]); card[k] = n ? txt(n) : null; }
       out.push(card);
     }
-    var empty = p ? one(p, a.empty) : null;
     return {count: r.length, cards: out, total: p ? txt(one(p, a.total)) : null,
-            empty: empty && isShown(empty) ? txt(empty) : null, spinner: count(a.spinner), expired: expired(a)};
+            empty: r.length <= 1 ? emptyMessage(a) : null, spinner: count(a.spinner), expired: expired(a)};
   }
 };
 
@@ -106,8 +110,8 @@ var CHECKS = {
   cards: function (a) {
     if (expired(a)) return {expired: true};
     if (count(a.spinner)) return null;
-    var p = panelOf(a), empty = p ? one(p, a.empty) : null;
-    if (cardCount(a) <= a.before && !(empty && isShown(empty))) return null;
+    var n = cardCount(a);  // runs on every mutation: the "no records" message is looked for only in a list of <= 1
+    if (n <= a.before && !(n <= 1 && emptyMessage(a))) return null;
     return {state: READERS.cards(a)};
   }
 };
