@@ -177,7 +177,7 @@ class PgcSpider(PgcBrowserSpider):
             fonte=self.fonte,
             chave=row["dfd"],
             ano_referencia=self.ano,
-            orgao_cnpj=(self.unidade or {}).get("orgao_cnpj"),
+            orgao_cnpj=self.demanda_orgao_cnpj(),
             uasg=row.get("uasg") or (self.unidade or {}).get("uasg"),
             dfd=row["dfd"],
             descricao=row["descricao"],

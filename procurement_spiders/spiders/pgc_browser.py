@@ -131,6 +131,11 @@ class PgcBrowserSpider(ColetaSpider):
                                 f"the first was of UASG {self.unidade['uasg']}", incompleta=True,
                                 primeira=self.unidade["uasg"], nova=unidade["uasg"])
 
+    def demanda_orgao_cnpj(self) -> str | None:
+        """The órgão of the demandas: the CNPJ the app shows, else ORGAO_CNPJ when set (optional: the
+        reports attribute a PGC coleta to an órgão through its demandas)."""
+        return (self.unidade or {}).get("orgao_cnpj") or self.config.orgao_cnpj
+
     def unidade_from_data(self, uasg: str | None) -> None:
         """When the header named no unit, the UASG the data shows (the DFD list's UASG column, the
         `UASG-número/ano` of a contratação) is the coleta's; never compared with the header's."""

@@ -123,7 +123,7 @@ class PgcFormacaoSpider(PgcBrowserSpider):
             fonte=self.fonte,
             chave=contratacao,
             ano_referencia=self.ano,
-            orgao_cnpj=unidade.get("orgao_cnpj"),
+            orgao_cnpj=self.demanda_orgao_cnpj(),
             uasg=uasg.group(1) if uasg else unidade.get("uasg"),
             contratacao=contratacao,
             dfd=dfd_from_descricao(card.get("descricao")),
