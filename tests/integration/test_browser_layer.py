@@ -319,8 +319,9 @@ def test_health_reads_grid_status(grid):
 
 
 def test_wait_wakes_on_the_dom_change_not_on_the_next_poll(grid, pages_url):
-    """With a 5 s poll, content added 300 ms after load is seen by the second check, woken by
-    the DOM change; and a condition that never holds still ends in TimeoutException."""
+    """With a 5 s poll, content added 1.5 s after load (well after the first check, even on a loaded
+    machine) is seen by the second check, woken by the DOM change; and a condition that never holds
+    still ends in TimeoutException."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
@@ -337,7 +338,7 @@ def test_wait_wakes_on_the_dom_change_not_on_the_next_poll(grid, pages_url):
             checks.append(1)
             return EC.presence_of_element_located((By.ID, "content"))(d)
 
-        driver.get(f"{pages_url}/__browser__/delayed/7?delay=300")
+        driver.get(f"{pages_url}/__browser__/delayed/7?delay=1500")
         element = wait_until(driver, content_present, timeout=20, poll=5)
         assert element.get_attribute("data-n") == "7"
         assert len(checks) == 2  # the first check, then one woken by the appended #content
