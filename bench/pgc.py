@@ -15,7 +15,7 @@ The lower bound of each crawl is the sum of the delays it cannot avoid:
 
 Measured, each in one process start to end (Python start-up, Scrapy, browser session included):
   1. `scrapy crawl pgc -a ano=2025` (ours: one pinned session through the browser layer)
-  2. `scrapy crawl pncp -a ano=2025 -a fonte=pgc` (Formação do PCA)
+  2. `scrapy crawl pncp -a ano=2025 -a fonte=pgc` (Formação do PCA: the alias of `pgc_formacao`)
   3. the legacy macro's way: one driver, click, then a fixed sleep (`--legacy-sleep`) after every
      action instead of waiting on the page, table read cell by cell, cards after each scroll.
 Items are checked against the sandbox's truth. Prints wall time, lower bound and their ratio.
@@ -71,64 +71,63 @@ def legacy_macro(sandbox: str, selenium_url: str, sleep: float, ano: int) -> tup
 
     from procurement_spiders.browser.session import create_driver, quit_quietly
     from procurement_spiders.config import load_config
-    from procurement_spiders.pages import pgc as p
+    from procurement_spiders.pages.pgc.dom import scroll_to_end
+    from procurement_spiders.pages.pgc.selectors import legacy_replay
 
+    p = legacy_replay()
     started = time.monotonic()
     config = load_config(environ={"SELENIUM_URL": selenium_url}, env_file=Path("/nonexistent/.env"))
     driver = create_driver(config)
     try:
         x = lambda xpath: driver.find_element(By.XPATH, xpath)  # noqa: E731
-        driver.get(sandbox + p.LOGIN_PATH)
+        driver.get(sandbox + p["login_path"])
         time.sleep(sleep)
-        x(p.BTN_EXPAND_GOVERNO).click()
-        driver.find_element(By.ID, p.INPUT_LOGIN_ID).send_keys(DEMO_CPF)
-        driver.find_element(By.ID, p.INPUT_SENHA_ID).send_keys(DEMO_SENHA)
-        x(p.BTN_LOGIN_SUBMIT).click()
+        x(p["expand_governo"]).click()
+        driver.find_element(By.ID, p["input_login_id"]).send_keys(DEMO_CPF)
+        driver.find_element(By.ID, p["input_senha_id"]).send_keys(DEMO_SENHA)
+        x(p["login_submit"]).click()
         time.sleep(sleep)
-        x(p.DIV_PGC_ACCESS).click()
+        x(p["pgc_access"]).click()
         time.sleep(sleep)
         driver.switch_to.window([h for h in driver.window_handles if h != driver.current_window_handle][0])
         time.sleep(sleep)
-        driver.find_element(By.ID, p.RADIO_MINHA_UASG_ID).click()
-        x(p.DROPDOWN_PCA).click()
+        driver.find_element(By.ID, p["minha_uasg_id"]).click()
+        x(p["dropdown_pca"]).click()
         time.sleep(sleep)
-        x(p.LI_PCA_TEMPLATE.format(ano=ano)).click()
+        x(p["pca_option"](ano)).click()
         time.sleep(sleep)
         dfds: set[str] = set()
-        page = 1
         while True:
-            for tr in driver.find_elements(By.XPATH, p.TABLE_ROWS):
+            for tr in driver.find_elements(By.XPATH, p["table_rows"]):
                 cells = tr.find_elements(By.TAG_NAME, "td")
-                row = [cells[i - 1].text for i in (p.COL_DFD, p.COL_REQUISITANTE, p.COL_DESCRICAO, p.COL_VALOR, p.COL_SITUACAO)]
+                row = [cells[i - 1].text for i in p["columns"]]
                 dfds.add(row[0])
-            nxt = x(p.PAGINATOR_NEXT)
+            nxt = x(p["paginator_next"])
             if "p-disabled" in (nxt.get_attribute("class") or ""):
                 break
             nxt.click()
-            page += 1
             time.sleep(sleep)
-        x(p.BTN_FORMACAO_PCA).click()
+        x(p["formacao"]).click()
         time.sleep(sleep)
-        x(p.DROPDOWN_PCA).click()
+        x(p["dropdown_pca"]).click()
         time.sleep(sleep)
-        x(p.LI_PCA_TEMPLATE.format(ano=ano)).click()
+        x(p["pca_option"](ano)).click()
         time.sleep(sleep)
         cards = 0
-        for aba in p.ABAS:
-            x(p.TAB_TEMPLATE.format(aba=aba)).click()
+        for aba in p["abas"]:
+            x(p["tab"](aba)).click()
             time.sleep(sleep)
-            panel = p.TAB_PANEL_TEMPLATE.format(aba=aba)
-            total = int("".join(ch for ch in x(panel + p.TAB_TOTAL_LABEL[1:]).text if ch.isdigit()) or 0)
+            total = int("".join(ch for ch in x(p["tab_total"](aba)).text if ch.isdigit()) or 0)
             seen = 0
             while seen < total:
-                items = driver.find_elements(By.XPATH, panel + p.TAB_CARDS[1:])
+                items = driver.find_elements(By.XPATH, p["tab_cards"](aba))
                 for item in items[seen:]:
-                    card = item.find_element(By.XPATH, p.CARD_BASE + p.CARD_FIELDS["contratacao"])
+                    card = item.find_element(By.XPATH, p["card_contratacao"])
                     _ = card.text  # read each card's text, as the macro did
                 seen = len(items)
                 if seen >= total:
                     break
-                driver.execute_script(p._JS_SCROLL_END, panel + p.TAB_SCROLL_ANCHOR[1:])
+                scroll_to_end(driver, p["tab_scroll_anchor"](aba))
                 time.sleep(sleep)
             cards += seen
         return time.monotonic() - started, len(dfds), cards

@@ -17,7 +17,7 @@ class Demanda:
     the text into `Decimal`, `date` and normalised identifiers before storage. `chave` identifies the demanda within its coleta.
     """
 
-    fonte: str  # 'PGC' | 'PNCP'
+    fonte: str  # 'PGC' | 'PNCP' | 'FORMACAO' (the coleta's)
     chave: str
     ano_referencia: int
     orgao_cnpj: str | None = None

@@ -12,15 +12,11 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from scrapy.http import Request
-from selenium.common.exceptions import (
-    NoSuchElementException,
-    StaleElementReferenceException,
-    TimeoutException,
-    WebDriverException,
-)
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from procurement_spiders.browser.session import cdp, is_session_fault
+from procurement_spiders.browser.waits import wait_until
 
 
 @dataclass
@@ -80,41 +76,6 @@ def render(driver: WebDriver, page: Page) -> Rendered:
     url = driver.current_url
     cookies = driver.get_cookies() if page.copy_cookies else None
     return Rendered(url, html, shot, result, cookies, load_seconds)
-
-
-# Resolves on the next change of the DOM, or after arguments[0] ms without one.
-_NEXT_DOM_CHANGE = """
-const done = arguments[arguments.length - 1];
-const observer = new MutationObserver(() => { clearTimeout(timer); observer.disconnect(); done(true); });
-const timer = setTimeout(() => { observer.disconnect(); done(false); }, arguments[0]);
-observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-"""
-
-
-def wait_until(driver: WebDriver, condition: Callable[[WebDriver], Any], timeout: float, poll: float) -> Any:
-    """WebDriverWait's contract (condition checked until truthy, TimeoutException after `timeout`),
-    but between checks the browser wakes us on the next DOM change instead of a blind sleep of
-    `poll`: content that appears 300 ms after load is seen at ~300 ms, not at the next poll tick.
-    Without a change the condition is still checked every `poll` seconds.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = condition(driver)
-            if value:
-                return value
-        except (NoSuchElementException, StaleElementReferenceException):
-            pass
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutException(f"condition not met after {timeout:g} s")
-        pause = min(poll, remaining)
-        try:
-            driver.execute_async_script(_NEXT_DOM_CHANGE, int(pause * 1000))
-        except WebDriverException as exc:
-            if is_session_fault(exc, "wait"):
-                raise
-            time.sleep(pause)  # no document to observe (navigation under way): a plain poll
 
 
 def set_cookies(driver: WebDriver, url: str, cookies: list[dict[str, Any]]) -> None:

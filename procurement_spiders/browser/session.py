@@ -15,6 +15,7 @@ from selenium.common.exceptions import (
     TimeoutException,
     WebDriverException,
 )
+from selenium.webdriver.chromium.remote_connection import ChromiumRemoteConnection
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -58,6 +59,30 @@ class BrowserSession:
         return int(pid) if pid else None
 
 
+class LocalChromium(webdriver.Remote):
+    """`webdriver.Chrome` from its public parts (a chromedriver service, a Chromium connection),
+    because `webdriver.Chrome` takes no ClientConfig and its HTTP client would wait 120 s."""
+
+    def __init__(self, service: webdriver.ChromeService, options: webdriver.ChromeOptions, timeout: float):
+        self.service = service
+        service.start()
+        executor = ChromiumRemoteConnection(
+            remote_server_addr=service.service_url, vendor_prefix="goog", browser_name="chrome",
+            client_config=ClientConfig(remote_server_addr=service.service_url, timeout=timeout),
+        )
+        try:
+            super().__init__(command_executor=executor, options=options)
+        except BaseException:
+            service.stop()
+            raise
+
+    def quit(self) -> None:
+        try:
+            super().quit()
+        finally:
+            self.service.stop()
+
+
 def chrome_options(config: Config) -> webdriver.ChromeOptions:
     options = webdriver.ChromeOptions()
     if config.selenium_headless:
@@ -86,9 +111,7 @@ def create_driver(config: Config) -> WebDriver:
         if chromium:
             options.binary_location = chromium
         service = webdriver.ChromeService(executable_path=chromedriver)  # given path: no Selenium Manager
-        driver = webdriver.Chrome(options=options, service=service)
-        # The local driver builds its own client config; requests read its timeout on each call.
-        driver.command_executor._client_config.timeout = client_timeout
+        driver = LocalChromium(service, options, client_timeout)
     try:
         driver.set_page_load_timeout(config.selenium_timeout)
         driver.set_script_timeout(config.selenium_timeout)

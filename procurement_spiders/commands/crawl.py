@@ -1,6 +1,8 @@
 """`scrapy crawl` (and `scrapy runspider`), with the project's promises kept before and after:
 
 - a bad spider argument is one clear line and exit status 2, before any request;
+- a spider alias (`pncp -a fonte=pgc` is `pgc_formacao`, see `alias_for` on the spider class) runs
+  the spider that serves it, so the coleta records its real source;
 - LOG_FORMAT=json applies from the very first log line;
 - a crawl that did not finish cleanly (`finish_reason` other than `finished`, or data lost on
   the way: `coleta/incompleta`) exits non-zero, so cron, scrapyd and CI see it.
@@ -36,32 +38,49 @@ class ProjectRunMixin:
     def check_arguments(self, args: list[str], config, spargs: dict) -> None:
         pass
 
-    def _create_crawler(self, spidercls):
-        self._crawler = super()._create_crawler(spidercls)
-        return self._crawler
+    def spider_for(self, args: list[str]):
+        """The spider class or name `run` crawls."""
+        raise NotImplementedError
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().run(args, opts)
-        crawler = getattr(self, "_crawler", None)
-        if not self.exitcode and crawler is not None and not crawl_succeeded(crawler.stats):
+        """Scrapy's crawl/runspider `run`, through the public `create_crawler`, keeping the crawler
+        to read its stats."""
+        if len(args) != 1:
+            raise UsageError("one spider, please (scrapy crawl <spider> / scrapy runspider <file>)")
+        process = self.crawler_process
+        assert process is not None
+        crawler = process.create_crawler(self.spider_for(args))
+        process.crawl(crawler, **opts.spargs)
+        process.start()
+        if process.bootstrap_failed or not crawl_succeeded(crawler.stats):
             self.exitcode = 1
 
 
 class Command(ProjectRunMixin, ScrapyCrawlCommand):
+    def spider_for(self, args: list[str]):
+        return args[0]
+
     def check_arguments(self, args: list[str], config, spargs: dict) -> None:
         if not args:
             return
         from scrapy.spiderloader import get_spider_loader
 
+        loader = get_spider_loader(self.settings)
         try:
-            spidercls = get_spider_loader(self.settings).load(args[0])
+            spidercls = loader.load(args[0])
         except KeyError:
             raise UsageError(f"Spider not found: {args[0]}") from None
-        validate = getattr(spidercls, "validate_arguments", None)
-        if validate is None:
-            return
         try:
-            validate(config, spargs)
+            alias = getattr(spidercls, "alias_for", None)
+            target = alias(spargs) if alias is not None else None
+            if target is not None:
+                args[0], kept = target
+                spargs.clear()
+                spargs.update(kept)
+                spidercls = loader.load(args[0])
+            validate = getattr(spidercls, "validate_arguments", None)
+            if validate is not None:
+                validate(config, spargs)
         except SpiderArgumentError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)

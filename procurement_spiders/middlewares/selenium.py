@@ -21,6 +21,18 @@ Request cookies (the `Cookie` header CookiesMiddleware built, plus `request.cook
 through CDP for the request URL before the page loads. Responses: final URL, UTF-8 body, status 200
 (WebDriver exposes no status or headers), `flags=["selenium"]`. Unlike scrapy-selenium4 the driver
 is never put in `response.meta`: spiders must not touch it on the reactor thread.
+
+Why a downloader middleware and not a download handler (as scrapy-playwright is): decided to stay a
+middleware. A response returned from `process_request` skips the downloader's slots, so a browser
+step is governed only by the pool's own limits: SELENIUM_MAX_SESSIONS, SELENIUM_TIMEOUT per wait,
+RETRY_COUNT for dead sessions. As a handler, every step would also be subject to DOWNLOAD_TIMEOUT
+(a Formação tab may scroll for 180 s in one step), DOWNLOAD_DELAY, per-domain concurrency and
+Scrapy's RetryMiddleware, none of which fit a pinned, stateful session whose steps must run one at
+a time and never be replayed. A handler would also have to take over the http/https schemes and
+hand plain requests back to the default handler. What the middleware gives up (the downloader
+middlewares after it, e.g. DownloaderStats, do not see browser pages) is covered by its own
+`selenium/*` stats. The request API (`meta["selenium"]`, SeleniumRequest) would stay the same if
+this is ever revisited.
 """
 
 from __future__ import annotations
@@ -47,19 +59,11 @@ from procurement_spiders.browser.page import Page, Rendered, render, request_coo
 from procurement_spiders.browser.pool import PinnedSessionLost, PoolClosed, SessionPool
 from procurement_spiders.browser.session import BrowserSession, create_driver, is_session_fault, quit_quietly
 from procurement_spiders.config import Config, crawler_config
+from procurement_spiders.exceptions import SeleniumSessionLost  # noqa: F401 - re-exported
 from procurement_spiders.redaction import redact_url
+from procurement_spiders.shims import crawl_stopping
 
 logger = logging.getLogger(__name__)
-
-
-class SeleniumSessionLost(Exception):
-    """A pinned (named) browser session died; its state (a login) is gone. Start it again."""
-
-    def __init__(self, name: str, cause: BaseException | None = None):
-        self.name = name
-        detail = f": {type(cause).__name__}" if cause is not None else ""
-        super().__init__(f"browser session {name!r} was lost{detail}; "
-                         f"send a request with meta selenium_session_new=True to start it again")
 
 
 class SeleniumMiddleware:
@@ -201,9 +205,7 @@ class SeleniumMiddleware:
 
     def _drop_if_stopping(self) -> None:
         """A cancelled crawl (SIGINT, SIGTERM, scrapyd cancel, CloseSpider) starts no new page."""
-        engine = getattr(self.crawler, "engine", None)
-        slot = getattr(engine, "_slot", None)
-        if engine is not None and (not engine.running or getattr(slot, "closing", None) is not None):
+        if crawl_stopping(self.crawler):
             self.stats.inc_value("selenium/dropped_on_shutdown")
             raise IgnoreRequest("crawl stopping: browser page not started")
 
@@ -226,9 +228,8 @@ class SeleniumMiddleware:
         """Into the jar CookiesMiddleware uses, as if `page_url` had sent them (reactor thread)."""
         if request.meta.get("dont_merge_cookies") or not cookies or not page_url.startswith(("http:", "https:")):
             return
-        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
-        middlewares = getattr(getattr(downloader, "middleware", None), "middlewares", ())
-        jars = next((mw.jars for mw in middlewares if isinstance(mw, CookiesMiddleware)), None)
+        cookie_middleware = self.crawler.get_downloader_middleware(CookiesMiddleware)
+        jars = cookie_middleware.jars if cookie_middleware is not None else None
         if jars is None:
             logger.warning("selenium: selenium_copy_cookies needs CookiesMiddleware (COOKIES_ENABLED); not copied")
             return

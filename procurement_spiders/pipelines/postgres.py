@@ -150,15 +150,18 @@ class PostgresPipeline:
             "anomalias": stats.get("coleta/anomalias", []),
             "stats": json_safe_stats(stats),
         }
+        unidade = getattr(spider, "unidade", None)  # PGC crawls: the unit the app showed
+        if unidade:
+            dados["unidade"] = unidade
         try:
-            await run_in_thread(self._finish, status, dados)
+            await run_in_thread(self._finish, status, dados, unidade)
         finally:
             await run_in_thread(self.conn.close)
         level = logging.INFO if status == "success" else logging.ERROR
         logger.log(level, "coleta %s finished: %s (%s demandas, reason %s)", self.coleta_id, status, self.stored, reason)
 
-    def _finish(self, status: str, dados: dict[str, Any]) -> None:
+    def _finish(self, status: str, dados: dict[str, Any], unidade: dict[str, Any] | None = None) -> None:
         assert self.conn is not None and self.coleta_id is not None
         if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.conn.rollback()
-        finish_coleta(self.conn, self.coleta_id, status=status, dados=dados)
+        finish_coleta(self.conn, self.coleta_id, status=status, dados=dados, unidade=unidade)

@@ -21,7 +21,7 @@ from procurement_spiders.parsing.identifiers import (
 )
 from procurement_spiders.parsing.values import InvalidValue, parse_amount, parse_date, parse_money, to_centavos
 
-FONTES = ("PGC", "PNCP")
+FONTES = ("PGC", "PNCP", "FORMACAO")
 
 
 class InvalidDemanda(DropItem):

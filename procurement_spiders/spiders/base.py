@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from procurement_spiders.config import Config, crawler_config
+from procurement_spiders.exceptions import InvalidPortalResponse, SpiderArgumentError  # noqa: F401 - re-exported
 from procurement_spiders.logging import log_context
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj, normalize_uasg
 from procurement_spiders.parsing.messages import clip
@@ -25,14 +26,6 @@ SCRAPYD_ARGUMENTS = ("_job",)
 
 # "No rows", as PNCP answers it: 204, a 200 with a zero-length body, or a 404 with a message.
 NO_ROWS_STATUSES = (204, 404)
-
-
-class SpiderArgumentError(ValueError):
-    """A spider argument is missing or malformed; the message names the argument."""
-
-
-class InvalidPortalResponse(ValueError):
-    """The portal answered something that is not the JSON its API documents."""
 
 
 def parse_ano(raw: object) -> int:

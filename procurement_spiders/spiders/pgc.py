@@ -14,18 +14,35 @@ missing after that is reported as an anomaly (coleta incompleta), never hidden.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, Iterable
 
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
-from procurement_spiders.spiders.base import ColetaSpider, parse_ano, parse_flag
-from procurement_spiders.spiders.pgc_browser import PgcBrowserMixin
+from procurement_spiders.spiders.base import parse_ano, parse_flag
+from procurement_spiders.spiders.pgc_browser import PgcBrowserSpider
 
 MAX_REREADS_PER_PAGE = 3
 MAX_FULL_PASSES = 2  # extra walks over every page when the total is still not reached
 
 
-class PgcSpider(PgcBrowserMixin, ColetaSpider):
+def overlapping_neighbours(page: int, page_dfds: dict[int, list[str]], queued: Iterable[int], reads: dict[int, int],
+                           max_rereads: int = MAX_REREADS_PER_PAGE) -> list[tuple[int, list[int]]]:
+    """For each neighbour of `page` (not already queued) that shares DFDs with it: the pages to read
+    again, lower page first (each at most `max_rereads` more times)."""
+    queue = set(queued)
+    mine = set(page_dfds.get(page) or ())
+    found = []
+    for other in (page - 1, page + 1):
+        theirs = page_dfds.get(other)
+        if not theirs or other in queue or not mine.intersection(theirs):
+            continue
+        again = [p for p in sorted((page, other), reverse=True) if reads.get(p, 0) <= max_rereads and p not in queue]
+        queue.update(again)
+        found.append((other, again))
+    return found
+
+
+class PgcSpider(PgcBrowserSpider):
     name = "pgc"
     fonte = "PGC"
     argument_names = ("ano", "detalhes")
@@ -45,9 +62,6 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
         self.total: int | None = None
         self.queue: deque[int] = deque()
         self.full_passes = 0
-
-    def portal_urls(self) -> dict[str, str]:
-        return {"comprasnet": self.config.comprasnet_base_url, "pgc": self.config.pgc_base_url}
 
     async def start(self):
         self.pgc_init()
@@ -80,6 +94,7 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
     # -- parsing -----------------------------------------------------------------------------
     def parse_pages(self, response, pages: list[int]):
         result = response.meta.get("selenium_result") or {}
+        self.note_unidade(result.get("unidade"))
         read = result.get("pages") or []
         for asked, page_result in zip(pages, read):
             yield from self.parse_page(asked, page_result)
@@ -112,6 +127,7 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
                 stats.inc_value("pgc/rows_repeated")
                 continue
             self.rows[dfd] = row
+            self.unidade_from_data(row.get("uasg"))
             yield self.demanda(row, details.get(dfd))
         self.page_dfds[page] = dfds
         self.reads[page] = self.reads.get(page, 0) + 1
@@ -119,14 +135,8 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
 
     def check_neighbours(self, page: int) -> None:
         """Rows shared with an adjacent page mean one of the two was shifted: read both again."""
-        mine = set(self.page_dfds[page])
-        for other in (page - 1, page + 1):
-            theirs = self.page_dfds.get(other)
-            if not theirs or other in self.queue or not mine.intersection(theirs):
-                continue
-            for p in sorted((page, other), reverse=True):
-                if self.reads.get(p, 0) <= MAX_REREADS_PER_PAGE and p not in self.queue:
-                    self.queue.appendleft(p)
+        for other, again in overlapping_neighbours(page, self.page_dfds, self.queue, self.reads):
+            self.queue.extendleft(again)
             self.crawler.stats.inc_value("pgc/overlaps")
             self.logger.info("PGC: pages %d and %d share rows; reading them again", min(page, other), max(page, other))
 
@@ -167,8 +177,8 @@ class PgcSpider(PgcBrowserMixin, ColetaSpider):
             fonte=self.fonte,
             chave=row["dfd"],
             ano_referencia=self.ano,
-            orgao_cnpj=self.config.orgao_cnpj,
-            uasg=row.get("uasg") or None,
+            orgao_cnpj=self.demanda_orgao_cnpj(),
+            uasg=row.get("uasg") or (self.unidade or {}).get("uasg"),
             dfd=row["dfd"],
             descricao=row["descricao"],
             requisitante=row["requisitante"],

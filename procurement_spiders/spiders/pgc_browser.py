@@ -1,9 +1,9 @@
-"""What the PGC crawls share: one pinned browser session, the login (auto or attended), fatal login
-errors that end the run at once, and logging in again when the session expires.
-
-Used by the `pgc` spider (DFD list) and by `pncp -a fonte=pgc` (Formação do PCA) through
-`PgcFormacaoMixin`. All browser work goes through the browser layer (`meta["selenium"]`), with
-the page-object callables of `procurement_spiders.pages.pgc`.
+"""The base of the PGC crawls (`pgc`: DFD list; `pgc_formacao`: Formação do PCA): one pinned
+browser session, the login (auto or attended), fatal login errors that end the run at once,
+logging in again when the session expires, and the unit (UASG, órgão) the app shows, recorded in
+the coleta. All browser work goes through the browser layer (`meta["selenium"]`), with the
+page-object callables of `procurement_spiders.pages.pgc`. The PGC screens are the logged-in
+unit's: no crawl here needs `cnpj`/ORGAO_CNPJ.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
-from procurement_spiders.middlewares.selenium import SeleniumSessionLost
-from procurement_spiders.pages.pgc import Credentials, PgcActions, PgcError, Waits
+from procurement_spiders.config import Config
+from procurement_spiders.exceptions import PgcError, SeleniumSessionLost, SpiderArgumentError
+from procurement_spiders.pages.pgc import Credentials, PgcActions, Waits
 from procurement_spiders.redaction import redact_text
+from procurement_spiders.spiders.base import ColetaSpider
 
 SESSION_NAME = "pgc"
 MAX_RELOGINS = 5  # session expiries/losses tolerated in one run (each one is a new login)
@@ -33,17 +35,21 @@ LOGIN_MESSAGES = {
 }
 
 
-class PgcBrowserMixin:
-    """Mixed into a `ColetaSpider`; call `pgc_init()` once `self.config` exists."""
+class PgcBrowserSpider(ColetaSpider):
+    """A coleta read from the PGC app through the browser layer; subclasses implement `pgc_resume`
+    and call `pgc_init()` at the start of `start()` (once `self.config` exists)."""
 
     pgc_actions: PgcActions
-    pgc_relogins: int
-    _pgc_attended_announced: bool
+    pgc_relogins: int = 0
+    _pgc_attended_announced: bool = False
+    # The unit the app showed after the last login: uasg, nome_uasg, orgao_cnpj (recorded in the coleta).
+    unidade: dict[str, str | None] | None = None
+
+    def portal_urls(self) -> dict[str, str]:
+        return {"comprasnet": self.config.comprasnet_base_url, "pgc": self.config.pgc_base_url}
 
     def pgc_init(self) -> None:
         config = self.config
-        self.pgc_relogins = 0
-        self._pgc_attended_announced = False
         self.pgc_actions = PgcActions(
             comprasnet_base_url=config.comprasnet_base_url,
             pgc_base_url=config.pgc_base_url,
@@ -55,10 +61,8 @@ class PgcBrowserMixin:
         )
 
     @staticmethod
-    def check_pgc_login_config(config) -> None:
+    def check_pgc_login_config(config: Config) -> None:
         """Auto mode needs PGC_CPF and PGC_SENHA (from the environment only)."""
-        from procurement_spiders.spiders.base import SpiderArgumentError
-
         if config.pgc_login_mode == "auto" and not (config.pgc_cpf and config.pgc_senha):
             raise SpiderArgumentError(
                 "PGC_LOGIN_MODE=auto needs PGC_CPF and PGC_SENHA in the environment "
@@ -104,6 +108,7 @@ class PgcBrowserMixin:
         """The step's result; None when the session expired (the caller logs in again and resumes).
         A login failure ends the run at once."""
         result = response.meta.get("selenium_result") or {}
+        self.note_unidade(result.get("unidade"))
         if result.get("ok"):
             return result
         if result.get("erro") == "login":
@@ -112,6 +117,30 @@ class PgcBrowserMixin:
             self.crawler.stats.inc_value("pgc/session_expired")
             return None
         raise CloseSpider("pgc_unexpected_result")
+
+    def note_unidade(self, unidade: dict[str, str | None] | None) -> None:
+        """Keep the unit the app showed at login; a different unit after a new login is an anomaly."""
+        if not unidade or not unidade.get("uasg"):
+            return
+        if self.unidade is None:
+            self.unidade = {**unidade, "origem": "cabecalho"}
+            self.logger.info("PGC: session of UASG %s (%s)", unidade["uasg"], unidade.get("nome_uasg") or "?")
+            self.crawler.stats.set_value("pgc/uasg", unidade["uasg"])
+        elif unidade.get("uasg") != self.unidade.get("uasg"):
+            self.record_anomaly("pgc_uasg_mudou", f"the new login is of UASG {unidade['uasg']}, "
+                                f"the first was of UASG {self.unidade['uasg']}", incompleta=True,
+                                primeira=self.unidade["uasg"], nova=unidade["uasg"])
+
+    def demanda_orgao_cnpj(self) -> str | None:
+        """The órgão of the demandas: the CNPJ the app shows, else ORGAO_CNPJ when set (optional: the
+        reports attribute a PGC coleta to an órgão through its demandas)."""
+        return (self.unidade or {}).get("orgao_cnpj") or self.config.orgao_cnpj
+
+    def unidade_from_data(self, uasg: str | None) -> None:
+        """When the header named no unit, the UASG the data shows (the DFD list's UASG column, the
+        `UASG-número/ano` of a contratação) is the coleta's; never compared with the header's."""
+        if self.unidade is None and uasg:
+            self.unidade = {"uasg": uasg, "nome_uasg": None, "orgao_cnpj": None, "origem": "dados"}
 
     def pgc_login_failed(self, motivo: str, portal_message: str) -> None:
         reason = f"pgc_login_{motivo}"

@@ -1,13 +1,11 @@
-"""The "Formação do PCA" crawl of PGC, for `scrapy crawl pncp -a ano=2025 -a fonte=pgc`.
+"""`scrapy crawl pgc_formacao -a ano=2025`: PGC's "Formação do PCA" (coleta fonte 'FORMACAO').
 
-A mixin for a `ColetaSpider` (the `pncp` spider): same login as the `pgc` spider, then "Formação
-do PCA", the PCA year, and each tab (Reprovadas, Aprovadas, Pendentes) scrolled to its end and
-checked against the tab's total label. One Demanda per contratação card (de-duplicated on the
+`scrapy crawl pncp -a ano=2025 -a fonte=pgc` is an alias of it (the crawl command redirects it).
+Same login as the `pgc` spider, then "Formação do PCA", the PCA year, and each tab (Reprovadas,
+Aprovadas, Pendentes) scrolled to its end and checked against the tab's total label (an empty tab
+may show only a "no records" message). One Demanda per contratação card (de-duplicated on the
 contratação), status APROVADA / REPROVADA / PENDENTE with the card's badge text kept in
 `detalhes`; the DFD is taken from the start of the description when the agency writes it there.
-
-Integration (in the spider): call `self.pgc_init()` and iterate `self.pgc_formacao_start()` from
-`async def start()`; the spider's `fonte` ('PNCP') is the coleta's.
 """
 
 from __future__ import annotations
@@ -15,10 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda
 from procurement_spiders.pages.pgc import ABAS, STATUS_DA_ABA
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_dfd
-from procurement_spiders.spiders.pgc_browser import PgcBrowserMixin
+from procurement_spiders.spiders.base import parse_ano
+from procurement_spiders.spiders.pgc_browser import PgcBrowserSpider
 
 _DFD_AT_START = re.compile(r"^\s*(?:DFD\s*(?:n[º°o.]*)?\s*)?(\d{1,6}\s*/\s*\d{4})(?!\d)", re.IGNORECASE)
 _UASG_PREFIX = re.compile(r"^(\d{6})-")
@@ -35,16 +35,27 @@ def dfd_from_descricao(descricao: str | None) -> str | None:
         return None
 
 
-class PgcFormacaoMixin(PgcBrowserMixin):
-    """Formação do PCA crawl; the host spider provides `ano`, `config`, `fonte`, `record_anomaly`."""
+class PgcFormacaoSpider(PgcBrowserSpider):
+    name = "pgc_formacao"
+    fonte = "FORMACAO"
+    argument_names = ("ano",)
 
     formacao_tab_budget: float = 180.0  # seconds of scrolling per tab (the macro's budget)
 
-    def pgc_formacao_start(self):
-        """The first request(s) of the crawl; a plain generator usable from `async def start()`."""
+    @classmethod
+    def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
+        typed = {"ano": parse_ano(raw.get("ano"))}
+        cls.check_pgc_login_config(config)
+        return typed
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.formacao_seen: set[str] = set()
         self.formacao_totals: dict[str, int | None] = {}
         self.formacao_counts: dict[str, int] = {}
+
+    async def start(self):
+        self.pgc_init()
         self.logger.info("collecting the contratações of PCA %s from PGC 'Formação do PCA' at %s (login %s)",
                          self.ano, self.config.pgc_base_url, self.config.pgc_login_mode)
         yield self.formacao_login_request(ABAS[0], new_session=False)
@@ -99,20 +110,21 @@ class PgcFormacaoMixin(PgcBrowserMixin):
         if following < len(ABAS):
             yield self.formacao_tab_request(ABAS[following])
         else:
-            self.logger.info("PGC Formação do PCA: %d contratações (%s)", len(self.formacao_seen),
-                             ", ".join(f"{a} {self.formacao_counts.get(a, 0)}/{self.formacao_totals.get(a)}" for a in ABAS))
+            per_tab = ", ".join(f"{a} {self.formacao_counts.get(a, 0)}/{self.formacao_totals.get(a)}" for a in ABAS)
+            self.logger.info("PGC Formação do PCA: %d contratações (%s)", len(self.formacao_seen), per_tab)
 
     def formacao_demanda(self, aba: str, card: dict[str, Any]) -> Demanda:
         contratacao = card["contratacao"]
         badge = card.get("badge") or card.get("situacao")
         uasg = _UASG_PREFIX.match(contratacao)
-        orgao = getattr(self, "cnpj", None) or self.config.orgao_cnpj
+        self.unidade_from_data(uasg.group(1) if uasg else None)
+        unidade = self.unidade or {}
         return Demanda(
             fonte=self.fonte,
             chave=contratacao,
             ano_referencia=self.ano,
-            orgao_cnpj=orgao,
-            uasg=uasg.group(1) if uasg else None,
+            orgao_cnpj=self.demanda_orgao_cnpj(),
+            uasg=uasg.group(1) if uasg else unidade.get("uasg"),
             contratacao=contratacao,
             dfd=dfd_from_descricao(card.get("descricao")),
             descricao=card.get("descricao"),

@@ -1,4 +1,6 @@
-"""`scrapy crawl pncp -a ano=2025 [-a cnpj=…] [-a uasg=…] [-a fonte=portal|pgc]`
+"""`scrapy crawl pncp -a ano=2025 [-a cnpj=…] [-a uasg=…]`
+
+(`-a fonte=pgc` is an alias of the spider `pgc_formacao`, redirected by the crawl command.)
 
 Domain: PNCP API de integração (public GETs) and Compras.gov.br Dados Abertos `modulo-pgc`.
 Flow: the órgão's plans (one per UASG) → each plan's items, checked against
@@ -32,12 +34,12 @@ from procurement_spiders.parsing.messages import clip
 from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
+    SpiderArgumentError,
     parse_ano,
     parse_choice,
     parse_cnpj_argument,
     parse_uasg_argument,
 )
-from procurement_spiders.spiders.pgc_formacao import PgcFormacaoMixin
 from procurement_spiders.spiders.pncp_enrichment import DadosAbertosEnrichment
 from procurement_spiders.spiders.pncp_items import PlanItemsPaging
 from procurement_spiders.spiders.pncp_rows import (
@@ -47,12 +49,13 @@ from procurement_spiders.spiders.pncp_rows import (
     read_count,
 )
 
-FONTES = ("portal", "pgc")
+FONTES = ("portal", "pgc")  # pgc: the crawl command runs `pgc_formacao` instead (FORMACAO_ALIAS)
+FORMACAO_ALIAS = "pgc_formacao"
 NO_ROWS_META = {"handle_httpstatus_list": [404]}
 MAX_ROW_ANOMALIES = 20  # unreadable rows recorded one by one per kind; the rest are counted
 
 
-class PncpSpider(PgcFormacaoMixin, PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
+class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
     name = "pncp"
     fonte = "PNCP"
     argument_names = ("ano", "cnpj", "uasg", "fonte")
@@ -62,15 +65,27 @@ class PncpSpider(PgcFormacaoMixin, PlanItemsPaging, DadosAbertosEnrichment, Cole
 
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
-        typed = {
+        if cls.wants_formacao(raw):
+            raise SpiderArgumentError(f"argument fonte=pgc is the spider {FORMACAO_ALIAS}: "
+                                      f"scrapy crawl {FORMACAO_ALIAS} -a ano=…")
+        return {
             "ano": parse_ano(raw.get("ano")),
             "cnpj": parse_cnpj_argument(raw.get("cnpj"), config.orgao_cnpj),
             "uasg": parse_uasg_argument(raw.get("uasg")),
             "fonte_dados": parse_choice("fonte", raw.get("fonte"), FONTES, "portal"),
         }
-        if typed["fonte_dados"] == "pgc":
-            cls.check_pgc_login_config(config)
-        return typed
+
+    @staticmethod
+    def wants_formacao(raw: dict[str, Any]) -> bool:
+        """`-a fonte=pgc`: the Formação do PCA, served by the spider `pgc_formacao`."""
+        return parse_choice("fonte", raw.get("fonte"), FONTES, "portal") == "pgc"
+
+    @classmethod
+    def alias_for(cls, raw: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The spider and arguments that really serve these arguments (see the crawl command)."""
+        if not cls.wants_formacao(raw):
+            return None
+        return FORMACAO_ALIAS, {k: v for k, v in raw.items() if k != "fonte"}
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.pop("fonte", None)  # the spider's `fonte` is the coleta's ('PNCP'); the argument is fonte_dados
@@ -89,11 +104,6 @@ class PncpSpider(PgcFormacaoMixin, PlanItemsPaging, DadosAbertosEnrichment, Cole
         return self.config.pncp_page_size
 
     async def start(self):
-        if self.fonte_dados == "pgc":  # Formação do PCA in PGC, through the browser (pgc_formacao.py)
-            self.pgc_init()
-            for request in self.pgc_formacao_start():
-                yield request
-            return
         self.logger.info(
             "collecting PCA %s of órgão %s%s from %s",
             self.ano, self.cnpj, f" (UASG {self.uasg})" if self.uasg else "", self.config.pncp_base_url,

@@ -60,12 +60,17 @@ def open_coleta(
     return int(row[0])
 
 
-def finish_coleta(conn: psycopg.Connection, coleta_id: int, *, status: str, dados: dict[str, Any]) -> None:
-    """Close the coleta; `dados` is merged over what was recorded when it opened."""
-    sql = "UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'"
+def finish_coleta(conn: psycopg.Connection, coleta_id: int, *, status: str, dados: dict[str, Any],
+                  unidade: dict[str, Any] | None = None) -> None:
+    """Close the coleta; `dados` is merged over what was recorded when it opened. `unidade` (PGC
+    crawls: the uasg / orgao_cnpj the app showed) fills the coleta's columns left empty."""
+    unidade = unidade or {}
+    sql = """UPDATE coletas SET status = %s, dados = dados || %s,
+                    orgao_cnpj = coalesce(orgao_cnpj, %s), uasg = coalesce(uasg, %s)
+              WHERE id = %s AND status = 'running'"""
     _echo(sql, f"coleta {coleta_id} -> {status}")
     with conn.transaction():
-        conn.execute(sql, (status, jsonb(dados), coleta_id))
+        conn.execute(sql, (status, jsonb(dados), unidade.get("orgao_cnpj"), unidade.get("uasg"), coleta_id))
 
 
 def copy_demandas(conn: psycopg.Connection, coleta_id: int, rows: Iterable[Sequence[Any]]) -> int:

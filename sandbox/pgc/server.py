@@ -53,6 +53,9 @@ FAULT_DEFAULTS: dict[str, object] = {
     "session_max_api_calls": None,  # sessions expire at their (N+1)th app API call: "mid-crawl", whatever the speed
     "session_expire_max": None,  # only this many sessions get the TTL / call limit (None: all)
     "login_outcome": None,  # force wrong|expired|revoked|blocked for any CPF
+    # An empty Formação do PCA tab shows its total label ("Total de registros: 0") beside the "no records"
+    # message; False: only the message, no label and no cards (both occur: reference pgc.md §3.3).
+    "empty_tab_total": True,
 }
 
 
@@ -350,7 +353,9 @@ async def api_totais(request: web.Request) -> web.Response:
     pca = _int(request, "pca")
     await _spin(request, "totais")
     abas = state.dataset.contratacoes.get(pca, {})
-    return web.json_response({aba: len(abas.get(aba, [])) for aba in ("reprovadas", "aprovadas", "pendentes")})
+    totals: dict[str, object] = {aba: len(abas.get(aba, [])) for aba in ("reprovadas", "aprovadas", "pendentes")}
+    totals["total_em_aba_vazia"] = bool(state.faults["empty_tab_total"])
+    return web.json_response(totals)
 
 
 async def api_contratacoes(request: web.Request) -> web.Response:
@@ -378,7 +383,7 @@ def check_faults(body: object) -> dict:
     if body.get("login_outcome") not in (None, "wrong", "expired", "revoked", "blocked"):
         raise ValueError("login_outcome must be wrong|expired|revoked|blocked|null")
     for key, value in body.items():
-        if key in ("unstable_pages", "flaky_last_page"):
+        if isinstance(FAULT_DEFAULTS[key], bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be a boolean")
         elif key != "login_outcome" and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):

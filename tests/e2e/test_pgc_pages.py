@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -20,7 +19,7 @@ def _strip(rows):
 
 def _login(driver, url):
     driver.get(url + pages.LOGIN_PATH)
-    pages.login_legacy(driver, url, DEMO_CPF, DEMO_SENHA, W, navigate=False)
+    pages.login_legacy(driver, DEMO_CPF, DEMO_SENHA, W)
     pages.open_pgc(driver, W)
 
 
@@ -83,16 +82,17 @@ def test_unstable_pages_repeat_and_skip_rows_on_first_visit(pgc, driver):
 def test_login_failures_are_classified(pgc, driver, cpf, senha, reason):
     driver.get(pgc.url + pages.LOGIN_PATH)
     with pytest.raises(pages.PgcLoginError) as info:
-        pages.login_legacy(driver, pgc.url, cpf, senha, W, navigate=False)
+        pages.login_legacy(driver, cpf, senha, W)
     assert info.value.reason == reason
     assert senha not in str(info.value) and cpf not in str(info.value)
 
 
 def test_session_expiry_is_reported(pgc, driver):
-    pgc.faults(session_ttl_s=2)
+    # the session expires at its 3rd app call: after the PCA list and page 1, on the way to page 2
+    pgc.faults(session_max_api_calls=2)
     _login(driver, pgc.url)
-    pages.open_dfd_list(driver, 2025, W)
-    time.sleep(2.2)
+    first = pages.open_dfd_list(driver, 2025, W)
+    assert first.page == 1 and first.rows
     with pytest.raises(pages.PgcSessionExpired):
         pages.read_list_page(driver, 2, W)
 
@@ -117,6 +117,25 @@ def test_formacao_tabs_scroll_to_the_end(pgc, driver):
             assert read.rounds >= 1
 
 
+@pytest.mark.parametrize("with_label", [True, False])
+def test_an_empty_tab_is_read_as_empty_with_or_without_its_total_label(pgc, driver, with_label):
+    """Reference §3.3: an empty tab may show only a "no records" message, no total label, no cards."""
+    pgc.dataset(ano=2025, contratacoes=4, seed=1)
+    pgc.faults(empty_tab_total=with_label)
+    truth = pgc.truth_contratacoes(2025)
+    empty = [aba for aba in pages.ABAS if not any(t["aba"] == aba for t in truth)]
+    assert empty, "the data set must leave a tab empty"
+    _login(driver, pgc.url)
+    pages.open_formacao(driver, 2025, W)
+    for aba in pages.ABAS:
+        read = pages.read_tab(driver, aba, W)
+        expected = [t["contratacao"] for t in truth if t["aba"] == aba]
+        assert read.complete and read.total == len(expected)
+        assert [c["contratacao"] for c in read.cards] == expected
+        if aba in empty:
+            assert read.rounds == 0  # seen as empty at once, not after scrolling in vain
+
+
 def test_attended_login_completed_by_the_person(pgc, driver):
     actions = pages.PgcActions(pgc.url, pgc.url, W, login_mode="attended", login_timeout=30)
     driver.get(actions.start_url)
@@ -126,17 +145,19 @@ def test_attended_login_completed_by_the_person(pgc, driver):
     timer = threading.Timer(1.0, pgc.complete_attended_login)
     timer.start()
     try:
-        result = actions.login_and_list_page(2025, 1)(driver)
+        result = actions.login_and_list_pages(2025, [1])(driver)
     finally:
         timer.cancel()
     assert result["ok"], result
-    assert result["page"]["page"] == 1 and len(result["page"]["rows"]) == 20
+    [first] = result["pages"]
+    assert first["page"]["page"] == 1 and len(first["page"]["rows"]) == 20
+    assert result["unidade"]["uasg"] == "110511"  # the unit the app's header shows
 
 
 def test_attended_login_times_out(pgc, driver):
     actions = pages.PgcActions(pgc.url, pgc.url, W, login_mode="attended", login_timeout=1.5)
     driver.get(actions.start_url)
-    result = actions.login_and_list_page(2025, 1)(driver)
+    result = actions.login_and_list_pages(2025, [1])(driver)
     assert result == {"ok": False, "erro": "login", "motivo": "login_timeout",
                       "mensagem": "nobody finished the login within 1.5s"}
 
@@ -144,5 +165,5 @@ def test_attended_login_times_out(pgc, driver):
 def test_credentials_never_in_reprs():
     creds = pages.Credentials(DEMO_CPF, DEMO_SENHA)
     actions = pages.PgcActions("http://x", "http://x", W, credentials=creds)
-    for text in (repr(creds), str(creds), repr(actions), repr(actions.login_and_list_page(2025, 1))):
+    for text in (repr(creds), str(creds), repr(actions), repr(actions.login_and_list_pages(2025, [1]))):
         assert DEMO_CPF not in text and DEMO_SENHA not in text

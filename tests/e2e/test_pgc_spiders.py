@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from procurement_spiders.parsing.values import parse_date, parse_money
 from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
@@ -34,6 +35,11 @@ def crawl(pgc, grid_url, database_url, *args, **env):
 def coletas(database_url):
     with psycopg.connect(database_url) as conn:
         return conn.execute("SELECT id, fonte, status, dados FROM coletas ORDER BY id").fetchall()
+
+
+def coleta_unidade(database_url, coleta_id):
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT spider, uasg, orgao_cnpj FROM coletas WHERE id = %s", (coleta_id,)).fetchone()
 
 
 def demandas(database_url, coleta_id):
@@ -84,6 +90,9 @@ def test_pgc_stores_exactly_the_truth_despite_unstable_pages(pgc, grid_url, data
     assert (fonte, status) == ("PGC", "success"), dados
     assert_dfds_match(demandas(database_url, coleta_id), truth)
     assert "pgc/overlaps" in result.stderr  # the faults were met, and handled
+    # the unit the app's header shows is the coleta's (no CNPJ is shown there)
+    assert coleta_unidade(database_url, coleta_id) == ("pgc", "110511", None)
+    assert dados["unidade"]["uasg"] == "110511" and dados["unidade"]["nome_uasg"]
     _no_secrets(result, database_url)
 
 
@@ -162,10 +171,13 @@ def test_pncp_fonte_pgc_reads_formacao_do_pca(pgc, grid_url, database_url):
     # the first session expires at its 9th app call, part-way through the tabs
     pgc.faults(card_batch=8, slow_spinner_ms=200, session_max_api_calls=8, session_expire_max=1)
     truth = pgc.truth_contratacoes(2025)
-    result = crawl(pgc, grid_url, database_url, "pncp", "-a", "ano=2025", "-a", "fonte=pgc")
+    # exactly as the README shows it: no cnpj, no ORGAO_CNPJ (the PGC screens never use them)
+    result = crawl(pgc, grid_url, database_url, "pncp", "-a", "ano=2025", "-a", "fonte=pgc", ORGAO_CNPJ=None)
     assert result.returncode == 0, result.stderr[-3000:]
     [(coleta_id, fonte, status, dados)] = coletas(database_url)
-    assert (fonte, status) == ("PNCP", "success"), dados
+    # the alias runs the spider pgc_formacao, and the coleta says where its data came from
+    assert (fonte, status) == ("FORMACAO", "success"), dados
+    assert coleta_unidade(database_url, coleta_id) == ("pgc_formacao", "110511", None)
     assert "'pgc/relogins': 1" in result.stderr, result.stderr[-4000:]  # the expired session was replaced
     stored = demandas(database_url, coleta_id)
     assert len(stored) == len(truth)
@@ -181,3 +193,26 @@ def test_pncp_fonte_pgc_reads_formacao_do_pca(pgc, grid_url, database_url):
     assert isinstance(next(iter(stored.values()))["valor"], (Decimal, type(None)))
     assert "'pgc/relogins': 1" in result.stderr, result.stderr[-4000:]
     _no_secrets(result, database_url)
+
+
+@pytest.mark.parametrize("with_label", [True, False])
+def test_pgc_formacao_accepts_an_empty_tab_either_way(pgc, grid_url, database_url, with_label):
+    """Reference §3.3: an empty tab may show only a "no records" message (no total label, no cards)."""
+    pgc.dataset(ano=2025, contratacoes=4, seed=1)  # leaves the tab Reprovadas empty
+    pgc.faults(empty_tab_total=with_label)
+    truth = pgc.truth_contratacoes(2025)
+    assert not any(t["aba"] == "reprovadas" for t in truth)
+    result = crawl(pgc, grid_url, database_url, "pgc_formacao", "-a", "ano=2025", ORGAO_CNPJ=None)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [(coleta_id, fonte, status, dados)] = coletas(database_url)
+    assert (fonte, status) == ("FORMACAO", "success"), dados
+    assert sorted(demandas(database_url, coleta_id)) == sorted(t["contratacao"] for t in truth)
+    assert dados["anomalias"] == []
+
+
+def test_pgc_crawls_do_not_need_a_cnpj_and_bad_fonte_is_an_argument_error(pgc, grid_url, database_url):
+    bad = crawl(pgc, grid_url, database_url, "pncp", "-a", "ano=2025", "-a", "fonte=xyz", ORGAO_CNPJ=None)
+    assert bad.returncode == 2 and "fonte='xyz' must be one of: portal, pgc" in bad.stderr
+    extra = crawl(pgc, grid_url, database_url, "pncp", "-a", "ano=2025", "-a", "fonte=pgc", "-a", "detalhes=1")
+    assert extra.returncode == 2 and "unknown argument 'detalhes' for spider pgc_formacao" in extra.stderr
+    assert coletas(database_url) == []  # nothing ran

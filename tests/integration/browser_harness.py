@@ -22,6 +22,7 @@ from scrapy_selenium4 import SeleniumRequest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
+from procurement_spiders.browser.waits import wait_until
 from procurement_spiders.config import config_to_settings, load_config
 
 MIDDLEWARE = "procurement_spiders.middlewares.selenium.SeleniumMiddleware"
@@ -47,9 +48,7 @@ def click_once(driver):
 
 
 def wait_content_and_pid(driver):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, 10, poll_frequency=0.05).until(EC.presence_of_element_located(CONTENT))
+    wait_until(driver, EC.presence_of_element_located(CONTENT), timeout=10, poll=0.05, what="#content")
     return browser_pid(driver)
 
 
@@ -293,7 +292,6 @@ def main() -> None:
         "LOG_LEVEL": os.environ.get("HARNESS_LOG_LEVEL", "INFO"),
         "TELNETCONSOLE_ENABLED": False,
         "RETRY_ENABLED": False,  # only the middleware's own retries: the test counts deliveries
-        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     })
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SPIDERS[args.scenario])

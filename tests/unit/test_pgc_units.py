@@ -7,7 +7,8 @@ import re
 import pytest
 
 from procurement_spiders.config import load_config
-from procurement_spiders.pages.pgc import Credentials, _parse_report, classify_login_message
+from procurement_spiders.pages.pgc import Credentials, classify_login_message
+from procurement_spiders.pages.pgc.dfd_list import parse_report
 from procurement_spiders.parsing.identifiers import normalize_dfd
 from procurement_spiders.parsing.values import parse_date, parse_money
 from procurement_spiders.spiders.base import SpiderArgumentError
@@ -43,9 +44,9 @@ def test_login_messages_are_classified(message, reason):
 
 
 def test_paginator_report():
-    assert _parse_report("Mostrando 21 a 40 de 237 registros") == (21, 40, 237)
-    assert _parse_report("Mostrando 1.001 a 1.020 de 10.000 registros") == (1001, 1020, 10000)
-    assert _parse_report(None) == (None, None, None)
+    assert parse_report("Mostrando 21 a 40 de 237 registros") == (21, 40, 237)
+    assert parse_report("Mostrando 1.001 a 1.020 de 10.000 registros") == (1001, 1020, 10000)
+    assert parse_report(None) == (None, None, None)
 
 
 def test_credentials_hide_themselves():

@@ -262,6 +262,7 @@
   function carregarTotais() {
     api('/contratacoes/totais?pca=' + state.pca, function (t) {
       state.abas = {};
+      state.totalEmAbaVazia = t.total_em_aba_vazia !== false;
       ABAS.forEach(function (a) { state.abas[a[0]] = { total: t[a[0]], itens: [], carregando: false, iniciada: false }; });
       renderFormacao();
       ativarAba(state.abaAtiva);
@@ -324,7 +325,7 @@
     var wrapper = h('div', { 'class': 'p-datatable-wrapper' }, [h('table', { role: 'table' }, [
       h('thead', { 'class': 'p-datatable-thead' }, [h('div', {}, [h('div', {}, [h('div', {}, [h('div', { 'class': 'cabecalho-lista' }, [
         h('div', {}, [h('span', { text: 'Contratações' })]),
-        h('div', {}, [h('label', { text: 'Total de registros: ' + s.total })])
+        s.total > 0 || state.totalEmAbaVazia ? h('div', {}, [h('label', { text: 'Total de registros: ' + s.total })]) : null
       ])])])])]),
       tbody
     ])]);
