@@ -53,7 +53,7 @@ def main() -> None:
     process.start()
     print(
         json.dumps(
-            {"seconds": marks["end"] - marks["first"], "stored": crawler.stats.get_value("postgres/demandas_stored")}
+            {"seconds": marks["end"] - marks["first"], "stored": crawler.stats.get_value("coleta/armazenadas")}
         )
     )
 

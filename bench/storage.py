@@ -54,6 +54,7 @@ def pipeline_direct(url: str, rows: int) -> tuple[float, int]:
 
     from scrapy.utils.test import get_crawler
 
+    from procurement_spiders.extensions.coleta import ColetaRecorder
     from procurement_spiders.pipelines.postgres import PostgresPipeline
     from procurement_spiders.pipelines.validation import ValidationPipeline
     from procurement_spiders.settings import POSTGRES_BATCH_SIZE
@@ -69,7 +70,7 @@ def pipeline_direct(url: str, rows: int) -> tuple[float, int]:
             await storage.process_item(validation.process_item(make_demanda(i)))
         await storage.close_spider()
         seconds = time.perf_counter() - start
-        await storage.spider_closed(crawler.spider, "finished")
+        await ColetaRecorder.of(crawler).spider_closed(crawler.spider, "finished")  # writes the record
         return seconds, storage.stored
 
     return asyncio.run(run())

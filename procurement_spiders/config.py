@@ -55,6 +55,8 @@ class Config:
     sqlalchemy_echo: bool = False  # name kept from the legacy system: echo SQL statements to the log
     postgres_batch_size: int = _int(2000, 1, 100_000)  # rows per COPY and commit
     coleta_max_recorded_drops: int = _int(1000, 0, 1_000_000)  # drops kept verbatim (all are counted)
+    coleta_heartbeat_interval: float = _num(30.0, 0.1, 3600)  # seconds between a running coleta's heartbeats
+    coleta_heartbeat_timeout: float = _num(300.0, 1, 86_400)  # a running coleta silent this long is reaped
     # Browser (Selenium Grid or local Chromium)
     selenium_url: str | None = None
     selenium_headless: bool = True
@@ -239,6 +241,8 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
 
     if values["rate_limit_max_delay"] < values["rate_limit_base_delay"]:
         raise ConfigError("RATE_LIMIT_MAX_DELAY must be at least RATE_LIMIT_BASE_DELAY")
+    if values["coleta_heartbeat_timeout"] < 2 * values["coleta_heartbeat_interval"]:
+        raise ConfigError("COLETA_HEARTBEAT_TIMEOUT must be at least twice COLETA_HEARTBEAT_INTERVAL")
 
     return Config(
         **values,

@@ -26,6 +26,7 @@ import psycopg
 
 from procurement_spiders.browser.health import selenium_status
 from procurement_spiders.config import Config
+from procurement_spiders.storage.reaper import ReapedColeta, reap
 
 DEFAULT_TIMEOUT = 3.0
 CONNECTED = "connected"
@@ -100,6 +101,20 @@ def check_health(config: Config, timeout: float | None = None) -> tuple[bool, di
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
     return ok, body
+
+
+def reap_interrupted(config: Config, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[ReapedColeta], str | None]:
+    """Close the coletas whose crawl died (storage/reaper.py); (reaped, short error). Never raises.
+
+    Run by `scrapy health` (and so by scrapyd's /health.json, which runs it): the write is
+    idempotent and touches only coletas silent for COLETA_HEARTBEAT_TIMEOUT.
+    """
+    if not config.database_url:
+        return [], "DATABASE_URL is not set"
+    try:
+        return reap(config.database_url, config.coleta_heartbeat_timeout, max(2, int(round(timeout)))), None
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        return [], short_reason(exc)
 
 
 def unhealthy_parts(body: dict[str, str]) -> list[str]:

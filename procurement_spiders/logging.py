@@ -4,6 +4,11 @@ Scrapy has no JSON output of its own; its documented route is to install our own
 handler and tell Scrapy not to install one (LOG_INSTALL_ROOT_HANDLER = False). The project's
 commands do that in `process_options`, before the crawler process (and its first log lines)
 exists.
+
+The run's context (ano_ref, portal, coleta_id, total_items, …) lives in a `ContextVar`, not in a
+module global: `start_log_context()` gives each crawl its own mapping when the spider is built,
+and every task and thread the crawl starts afterwards inherits it (asyncio copies the context
+into each task; `asyncio.to_thread` into each thread). `bind_log_context()` adds keys to it.
 """
 
 from __future__ import annotations
@@ -11,14 +16,37 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
 from procurement_spiders import log_secrets
 
-# Context of the current run (one crawl per process): spiders and pipelines add to it,
-# e.g. ano_ref, portal, coleta_id, total_items. It appears in every JSON line.
-log_context: dict[str, Any] = {}
+# The context of the crawl the code runs in; it appears in every JSON line. The value is the
+# crawl's own dict, so keys bound later (coleta_id, when the coleta opens) reach every task of it.
+_crawl_context: ContextVar[dict[str, Any] | None] = ContextVar("procurement_crawl_log_context", default=None)
+
+
+def start_log_context(**values: Any) -> dict[str, Any]:
+    """A new context for one crawl, seen by the tasks and threads it starts from here on."""
+    context = dict(values)
+    _crawl_context.set(context)
+    return context
+
+
+def bind_log_context(**values: Any) -> None:
+    """Add keys to the current crawl's context (a context is started when there is none)."""
+    context = _crawl_context.get()
+    if context is None:
+        start_log_context(**values)
+    else:
+        context.update(values)
+
+
+def current_log_context() -> dict[str, Any]:
+    """A copy of the current crawl's context ({} outside a crawl)."""
+    return dict(_crawl_context.get() or {})
+
 
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "spider", "crawler"}
 
@@ -31,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(log_context)
+        entry.update(current_log_context())
         spider = getattr(record, "spider", None)
         if spider is not None:
             entry["spider"] = getattr(spider, "name", str(spider))
@@ -64,6 +92,7 @@ def install_json_logging(settings) -> None:
 
 
 def configure_project_logging(settings) -> None:
+    """Everything the project sets on logging before a crawl, one step per line."""
     log_secrets.install(settings)  # before anything logs: no secret in any line, at any level
     if settings.get("PROJECT_LOG_FORMAT") == "json":
         install_json_logging(settings)

@@ -55,6 +55,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # the coleta's record: arguments, anomalies, drops, counts and the final status
+    "procurement_spiders.extensions.coleta.ColetaRecorder": 100,
     # progress line every PROGRESS_INTERVAL seconds (from the configuration; 0 disables it)
     "procurement_spiders.extensions.progress.ProgressExtension": 500,
 }

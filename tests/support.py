@@ -4,7 +4,8 @@ the sandbox package, which is a separate program the tests talk to over HTTP.
 - loopback: `free_port`, `wait_http`, `wait_for`;
 - the sandbox: `Sandbox` (client of a running server's control API), `serve`/`fetch` (the
   sandbox's aiohttp app in-process, for its own unit tests);
-- running scrapy as users do: `project_env`, `run_scrapy`; databases: `with_dbname`.
+- running scrapy as users do: `project_env`, `run_scrapy`; databases: `with_dbname`;
+- the rule every crawl keeps, read from `coletas.dados`: `run_checked`, `assert_coleta_rules`.
 Fixtures live in tests/conftest.py; operations helpers (clusters, scrapyd) in tests/ops_support.py.
 """
 
@@ -156,3 +157,57 @@ def project_env(**overrides: str | None) -> dict[str, str]:
 def run_scrapy(args: list[str], env: dict[str, str], timeout: float = 600,
                cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+# -- the rule every crawl keeps ---------------------------------------------------------------------
+# Checked from the database (`coletas.dados`), never from log text: when a crawl ends its coleta is
+# not `running`; exit 0 iff the coleta is `success` (a crawl that opened no coleta never exits 0);
+# stored + dropped (by reason) = read, "stored" being what the `demandas` table holds.
+
+
+def last_coleta_id(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        if conn.execute("SELECT to_regclass('coletas')").fetchone() == (None,):
+            return 0  # not migrated yet: the crawl applies the migrations itself
+        return conn.execute("SELECT coalesce(max(id), 0) FROM coletas").fetchone()[0]
+
+
+def assert_coleta_rules(database_url: str, result: subprocess.CompletedProcess, *, after_id: int = 0
+                        ) -> dict[str, Any] | None:
+    """Check the coleta opened after `after_id` by the crawl that gave `result`; return its dados."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        if conn.execute("SELECT to_regclass('coletas')").fetchone() == (None,):
+            rows = []
+        else:
+            rows = conn.execute(
+                """SELECT c.id, c.status, c.dados, (SELECT count(*) FROM demandas d WHERE d.coleta_id = c.id)
+                     FROM coletas c WHERE c.id > %s ORDER BY c.id""",
+                (after_id,),
+            ).fetchall()
+    if not rows:
+        assert result.returncode != 0, "a crawl that opened no coleta exited 0"
+        return None
+    assert len(rows) == 1, f"one crawl opened {len(rows)} coletas"
+    [(coleta_id, status, dados, in_table)] = rows
+    assert status != "running", f"coleta {coleta_id} is still running after its crawl ended"
+    assert (result.returncode == 0) == (status == "success"), \
+        f"exit {result.returncode} but coleta {coleta_id} is {status}: {dados.get('finish_reason')}"
+    lidas, armazenadas = dados["demandas_lidas"], dados["demandas_armazenadas"]
+    por_motivo = dados["descartes"]["por_motivo"]
+    assert armazenadas == in_table, f"coleta {coleta_id} says {armazenadas} stored, the table has {in_table}"
+    assert dados["descartes"]["total"] == sum(por_motivo.values())
+    assert armazenadas + sum(por_motivo.values()) == lidas, \
+        f"coleta {coleta_id}: {armazenadas} stored + {por_motivo} dropped != {lidas} read"
+    return dados
+
+
+def run_checked(database_url: str, run: Callable[[], subprocess.CompletedProcess]) -> subprocess.CompletedProcess:
+    """Run one crawl and check the rule on the coleta it opened."""
+    before = last_coleta_id(database_url)
+    result = run()
+    assert_coleta_rules(database_url, result, after_id=before)
+    return result

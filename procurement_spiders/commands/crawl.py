@@ -4,8 +4,8 @@
 - a spider alias (`pncp -a fonte=pgc` is `pgc_formacao`, see `alias_for` on the spider class) runs
   the spider that serves it, so the coleta records its real source;
 - LOG_FORMAT=json applies from the very first log line;
-- a crawl that did not finish cleanly (`finish_reason` other than `finished`, or data lost on
-  the way: `coleta/incompleta`) exits non-zero, so cron, scrapyd and CI see it.
+- exit 0 iff the coleta is `success` (extensions/coleta.py decides it: finished cleanly, nothing
+  lost on the way, stored and recorded); anything else exits non-zero, so cron, scrapyd and CI see it.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from procurement_spiders.commands import config_or_exit
+from procurement_spiders.extensions.coleta import coleta_succeeded
 from procurement_spiders.logging import configure_project_logging
 from procurement_spiders.spiders.base import SpiderArgumentError
 
 
 def crawl_succeeded(stats) -> bool:
-    return stats.get_value("finish_reason") == "finished" and not stats.get_value("coleta/incompleta")
+    return coleta_succeeded(stats)
 
 
 class ProjectRunMixin:

@@ -1,17 +1,20 @@
-"""`scrapy health`: print the health JSON (same body as scrapyd's /health.json); exit 1 when unhealthy."""
+"""`scrapy health`: print the health JSON (same body as scrapyd's /health.json); exit 1 when unhealthy.
+
+With the database up it also closes the coletas whose crawl died (the reaper), listed on stderr."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import re
+import sys
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from procurement_spiders.config import ConfigError, config_from_settings
-from procurement_spiders.health import DEFAULT_TIMEOUT, check_health
+from procurement_spiders.health import CONNECTED, DEFAULT_TIMEOUT, check_health, reap_interrupted
 
 
 class Command(ScrapyCommand):
@@ -47,5 +50,12 @@ class Command(ScrapyCommand):
             self.exitcode = 2
             return
         ok, body = check_health(config, timeout=opts.timeout)
+        if body["database"] == CONNECTED:
+            reaped, error = reap_interrupted(config, timeout=opts.timeout)
+            for coleta in reaped:  # on stderr: stdout keeps the health body alone
+                print(f"coleta {coleta.id} ({coleta.spider}) had no heartbeat since "
+                      f"{coleta.last_heartbeat.isoformat(timespec='seconds')}: closed as error", file=sys.stderr)
+            if error:
+                print(f"reaper: {error}", file=sys.stderr)
         print(json.dumps(body, ensure_ascii=False))
         self.exitcode = 0 if ok else 1

@@ -23,6 +23,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 
 from procurement_spiders.config import crawler_config
+from procurement_spiders.extensions.coleta import ColetaRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class RateLimitMiddleware:
         if attempt > self.max_retries:
             logger.error("%s still answers 429 after %d attempts; stopping the crawl", request.url, attempt - 1)
             stats.inc_value("rate_limit/gave_up")
-            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="rate_limited"))
+            ColetaRecorder.of(self.crawler).stop_crawl("rate_limited")
             return response
         delay = self.backoff.delay_for(attempt)
         stats.inc_value("rate_limit/retries")

@@ -36,6 +36,7 @@ coletas = Table(
     Column("job_id", Text),
     Column("orgao_cnpj", CHAR(14)),
     Column("finished_at", TIMESTAMP(timezone=True)),
+    Column("heartbeat_at", TIMESTAMP(timezone=True), nullable=False),  # migration 002
 )
 
 demandas = Table(

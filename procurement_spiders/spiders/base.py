@@ -15,7 +15,8 @@ from scrapy.http import Response
 
 from procurement_spiders.config import Config, crawler_config
 from procurement_spiders.exceptions import InvalidPortalResponse, SpiderArgumentError  # noqa: F401 - re-exported
-from procurement_spiders.logging import log_context
+from procurement_spiders.extensions.coleta import ColetaRecorder
+from procurement_spiders.logging import start_log_context
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj, normalize_uasg
 from procurement_spiders.parsing.messages import clip
 
@@ -104,6 +105,7 @@ class ColetaSpider(scrapy.Spider):
     ano: int
     config: Config
     coleta_argumentos: dict[str, Any]
+    coleta: ColetaRecorder
 
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +134,9 @@ class ColetaSpider(scrapy.Spider):
         }
         for key, value in typed.items():
             setattr(spider, key, value)
-        log_context.update(ano_ref=spider.ano, portal=spider.fonte)
+        spider.coleta = ColetaRecorder.of(crawler)
+        spider.coleta.argumentos = spider.coleta_argumentos
+        start_log_context(ano_ref=spider.ano, portal=spider.fonte)
         return spider
 
     def portal_urls(self) -> dict[str, str]:
@@ -141,15 +145,11 @@ class ColetaSpider(scrapy.Spider):
     # -- coleta bookkeeping -------------------------------------------------------------
 
     def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
-        """Something the coleta must say (never hidden): logged, counted and stored in `dados`."""
-        self.logger.warning("%s: %s", tipo, message)
-        stats = self.crawler.stats
-        anomalias = stats.get_value("coleta/anomalias") or []
-        anomalias.append({"tipo": tipo, "mensagem": message, **details})
-        stats.set_value("coleta/anomalias", anomalias)
-        stats.inc_value(f"coleta/anomalias/{tipo}")
-        if incompleta:
-            stats.set_value("coleta/incompleta", True)
+        """Something the coleta must say (never hidden): logged, counted and stored in `dados`.
+
+        Kept by the ColetaRecorder extension; `incompleta=True`: data was lost, no success.
+        """
+        self.coleta.record_anomaly(tipo, message, incompleta=incompleta, **details)
 
     # -- JSON pages -----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from procurement_spiders.logging import log_context
+from procurement_spiders.logging import bind_log_context
 from procurement_spiders.parsing.messages import clip
 from procurement_spiders.spiders.base import InvalidPortalResponse
 from procurement_spiders.spiders.pncp_rows import Plan, PlanItem, read_count
@@ -58,7 +58,7 @@ class PlanItemsPaging:
         plan.expected = expected
         plan.pages = max(1, math.ceil(expected / self.page_size))
         self.crawler.stats.inc_value("progress/total_items", expected)
-        log_context["total_items"] = self.crawler.stats.get_value("progress/total_items")
+        bind_log_context(total_items=self.crawler.stats.get_value("progress/total_items"))
         yield from self.item_pages(plan)
 
     def quantidade_failed(self, failure: Failure) -> Iterator[scrapy.Request]:

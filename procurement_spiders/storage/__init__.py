@@ -1,0 +1,1 @@
+"""PostgreSQL without Scrapy: migrations, the coleta and demandas SQL, jsonb-safe JSON, the reaper, summaries."""

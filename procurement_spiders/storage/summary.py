@@ -1,4 +1,8 @@
-"""What a coleta stored, for people: pt-BR money and dates."""
+"""What a coleta stored, for people: pt-BR money and dates.
+
+Only a `success` coleta's demandas are data: for a coleta still running, failed or interrupted
+the summary says so and how many rows it left, and counts none of them (no total, no sample).
+"""
 
 from __future__ import annotations
 
@@ -33,8 +37,15 @@ def coleta_summary(conninfo: str, coleta_id: int, sample: int = 5) -> str:
         f"coleta {cid}  {fonte} ({spider})  PCA {ano}  órgão {cnpj or '-'}  status: {status.upper()}",
         f"  início {started:%d/%m/%Y %H:%M:%S}  fim {finished:%d/%m/%Y %H:%M:%S} (horário de Brasília)"
         if finished else f"  início {started:%d/%m/%Y %H:%M:%S} (horário de Brasília), em andamento",
-        f"  demandas: {total}  (com DFD: {com_dfd})  valor total: {format_brl(soma)}  descartadas: {drops}  anomalias: {len(anomalias)}",
     ]
+    if status != "success":
+        motivo = (dados.get("interrupcao") or {}).get("motivo") or dados.get("finish_reason") or "em andamento"
+        lines.append(f"  não contada: {total} demandas gravadas não valem como dados ({motivo}); "
+                     f"descartadas: {drops}  anomalias: {len(anomalias)}")
+        demandas = []
+    else:
+        lines.append(f"  demandas: {total}  (com DFD: {com_dfd})  valor total: {format_brl(soma)}  "
+                     f"descartadas: {drops}  anomalias: {len(anomalias)}")
     for anomalia in anomalias[:3]:
         lines.append(f"  ! {anomalia.get('tipo')}: {anomalia.get('mensagem')}")
     for dfd, contratacao, descricao, valor, inicio, fim, situacao in demandas:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from tests.support import MAIN_CNPJ, ROOT, SCRAPY, project_env, run_scrapy
+from tests.support import MAIN_CNPJ, ROOT, SCRAPY, project_env, run_checked, run_scrapy
 
 # Small pages, so every plan and the Dados Abertos rows span several pages and boundaries.
 PAGING = ["-s", "PNCP_PAGE_SIZE=20", "-s", "DADOS_ABERTOS_PAGE_SIZE=50", "-s", "RATE_LIMIT_BASE_DELAY=0.2"]
@@ -20,7 +20,8 @@ PAGING = ["-s", "PNCP_PAGE_SIZE=20", "-s", "DADOS_ABERTOS_PAGE_SIZE=50", "-s", "
 
 def crawl(sandbox, database_url, *args: str, timeout: float = 600, **env: str):
     environment = project_env(SANDBOX_URL=sandbox.url, DATABASE_URL=database_url, ORGAO_CNPJ=MAIN_CNPJ, **env)
-    return run_scrapy(["crawl", "pncp", *PAGING, *args], environment, timeout=timeout)
+    return run_checked(database_url,
+                       lambda: run_scrapy(["crawl", "pncp", *PAGING, *args], environment, timeout=timeout))
 
 
 def last_coleta(database_url):

@@ -53,3 +53,36 @@ def test_rows_are_checked_by_the_schema(database_url):
         assert conn.execute("SELECT count(*) FROM demandas").fetchone() == (0,)  # each COPY is all or nothing
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("INSERT INTO coletas (fonte, ano_referencia, spider) VALUES ('SIASG', 2025, 'x')")
+
+
+def test_reaper_closes_only_running_coletas_whose_heartbeat_is_stale(database_url):
+    from procurement_spiders.storage.coletas import touch_heartbeat
+    from procurement_spiders.storage.reaper import reap_stale_coletas
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        dead, alive, done = new_coleta(conn), new_coleta(conn), new_coleta(conn)
+        copy_demandas(conn, dead, [ROW])
+        finish_coleta(conn, done, status="success", dados={})
+        conn.execute("UPDATE coletas SET heartbeat_at = now() - interval '10 minutes' WHERE id IN (%s, %s)",
+                     (dead, done))
+        assert touch_heartbeat(conn, alive)
+        [reaped] = reap_stale_coletas(conn, stale_after=300)
+        assert reaped.id == dead
+        rows = dict(conn.execute("SELECT id, status FROM coletas").fetchall())
+        assert rows == {dead: "error", alive: "running", done: "success"}
+        finished_at, heartbeat_at, dados = conn.execute(
+            "SELECT finished_at, heartbeat_at, dados FROM coletas WHERE id = %s", (dead,)).fetchone()
+        assert finished_at == heartbeat_at  # closed at its last sign of life
+        assert dados["finish_reason"] == "interrompida"
+        assert dados["interrupcao"]["motivo"] == "heartbeat_expirado"
+        assert dados["argumentos"] == {"ano": 2025}  # what it recorded when it opened stays
+        # a reaped coleta is closed like any other: its crawl (if it was only slow) cannot add rows
+        assert not touch_heartbeat(conn, dead)
+        with pytest.raises(psycopg.errors.CheckViolation, match="is error"):
+            copy_demandas(conn, dead, [("k2", *ROW[1:])])
+        assert not finish_coleta(conn, dead, status="success", dados={})
+        # only succeeded coletas' demandas are data
+        copy_demandas(conn, alive, [ROW])
+        assert conn.execute("SELECT count(*) FROM demandas_validas").fetchone() == (0,)
+        finish_coleta(conn, alive, status="success", dados={})
+        assert conn.execute("SELECT coleta_id FROM demandas_validas").fetchall() == [(alive,)]

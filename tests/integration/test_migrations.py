@@ -52,6 +52,24 @@ def test_new_file_is_applied_and_a_failing_one_leaves_no_trace(empty_database_ur
     assert apply_migrations(empty_database_url, folder) == ["900_bad.sql"]
 
 
+def test_002_gives_existing_coletas_a_heartbeat(empty_database_url, tmp_path):
+    # A database from before 002, with a running and a finished coleta, then 002 applied.
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in ("000_init.sql", "001_triggers.sql"):
+        (folder / name).write_text((default_migrations_dir() / name).read_text())
+    apply_migrations(empty_database_url, folder)
+    with psycopg.connect(empty_database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO coletas (fonte, ano_referencia, spider) VALUES ('PNCP', 2025, 'pncp')")
+        conn.execute("INSERT INTO coletas (fonte, ano_referencia, spider) VALUES ('PGC', 2025, 'pgc')")
+        conn.execute("UPDATE coletas SET status = 'success' WHERE spider = 'pgc'")
+    assert apply_migrations(empty_database_url)[0] == "002_coleta_heartbeat.sql"
+    with psycopg.connect(empty_database_url) as conn:
+        rows = conn.execute("""SELECT spider, heartbeat_at = coalesce(finished_at, data_coleta)
+                                 FROM coletas ORDER BY id""").fetchall()
+    assert rows == [("pncp", True), ("pgc", True)]
+
+
 def test_misnamed_file_is_refused(empty_database_url, tmp_path):
     folder = tmp_path / "migrations"
     folder.mkdir()

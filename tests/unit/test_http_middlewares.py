@@ -7,6 +7,7 @@ import pytest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 
+from procurement_spiders.extensions.coleta import ColetaRecorder
 from procurement_spiders.middlewares.rate_limit import BackoffRetryMiddleware
 from procurement_spiders.middlewares.redirect import OffHostRedirect, OffHostRedirectMiddleware, same_host
 from procurement_spiders.spiders.pncp import PncpSpider
@@ -71,13 +72,13 @@ def test_only_same_host_redirects_pass(crawler, url, location, followed):
     response = Response(url, status=302, headers={"Location": location})
     if followed:
         assert middleware.process_response(Request(url), response) is response
-        assert not crawler.stats.get_value("coleta/anomalias")
+        assert not ColetaRecorder.of(crawler).anomalias
     else:
         with pytest.raises(OffHostRedirect):
             middleware.process_response(Request(url), response)
-        [anomalia] = crawler.stats.get_value("coleta/anomalias")
+        [anomalia] = ColetaRecorder.of(crawler).anomalias
         assert anomalia["tipo"] == "redirecionamento_externo" and anomalia["url"] == url
-        assert crawler.stats.get_value("coleta/incompleta") is True
+        assert ColetaRecorder.of(crawler).incompleta is True
 
 
 def test_same_host():

@@ -34,7 +34,7 @@ def spider():
 
 
 def anomalias(spider, tipo=None):
-    found = spider.crawler.stats.get_value("coleta/anomalias") or []
+    found = spider.coleta.anomalias
     return [a for a in found if tipo is None or a["tipo"] == tipo]
 
 
@@ -65,7 +65,7 @@ def no_enrichment(spider):
 def test_malformed_item_is_recorded_and_the_coleta_incomplete(spider):
     no_enrichment(spider)
     out = fetch_plan(spider, [item(1), {"numeroItem": "um"}, item(2)], expected=3)
-    assert spider.crawler.stats.get_value("coleta/incompleta") is True
+    assert spider.coleta.incompleta is True
     assert len(anomalias(spider, "linha_invalida")) == 1
     # the plan is read again in one page (count mismatch), and still yields what was readable
     [again] = [r for r in out if isinstance(r, Request)]
@@ -115,7 +115,7 @@ def test_a_dados_abertos_row_with_a_malformed_dfd_keeps_the_pncp_demanda(spider)
     assert str(validate(demanda).valor) == "100.00"  # stored, with its money
     [anomalia] = anomalias(spider, "enriquecimento_invalido")
     assert "rascunho" in anomalia["mensagem"]
-    assert not spider.crawler.stats.get_value("coleta/incompleta")
+    assert not spider.coleta.incompleta
 
 
 def test_a_dados_abertos_row_ending_before_it_starts_keeps_the_dfd_without_dates(spider):
@@ -183,7 +183,7 @@ def test_items_of_a_portal_that_ignores_pagina_are_read_once(spider):
     assert request.cb_kwargs["page"] == 2  # page 2 repeated page 1: no page 3
     [anomalia] = anomalias(spider, "paginacao_ignorada")
     assert anomalia["sequencialPca"] == 1
-    assert spider.crawler.stats.get_value("coleta/incompleta") is True  # no count said all was read
+    assert spider.coleta.incompleta is True  # no count said all was read
 
 
 def test_plans_of_a_portal_that_ignores_pagina_are_read_once():
@@ -217,14 +217,14 @@ def test_plans_wait_for_every_enrichment_page_even_after_one_is_lost(spider):
     [demanda] = [d for d in released if isinstance(d, Demanda)]
     assert demanda.dfd == "30/2024" and str(demanda.data_inicio) == "2025-02-10"
     assert spider.enrichment_state == "partial"
-    assert "enriquecimento_parcial" in [a["tipo"] for a in spider.crawler.stats.get_value("coleta/anomalias")]
+    assert "enriquecimento_parcial" in [a["tipo"] for a in spider.coleta.anomalias]
 
 
 def test_plan_row_without_sequencial_is_recorded(spider):
     rows = [{"codigoUnidade": "120645"}, {"codigoUnidade": "120646", "sequencialPca": 2}]
     out = list(spider.parse_plans(answer(spider.plans_request(1), rows), page=1))
     assert len(out) == 1 and out[0].cb_kwargs["plan"].sequencial == 2
-    assert spider.crawler.stats.get_value("coleta/incompleta") is True
+    assert spider.coleta.incompleta is True
 
 
 def test_html_error_page_instead_of_json_is_recorded(spider):
