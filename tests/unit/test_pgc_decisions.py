@@ -163,10 +163,10 @@ def test_the_unit_shown_in_the_header_is_the_coletas_and_another_after_a_new_log
     spider.unidade_from_data("999999")  # what the data shows never replaces what the header shows
     assert spider.unidade == {"uasg": "110511", "nome_uasg": "CGRL", "orgao_cnpj": None, "origem": "cabecalho"}
     spider.note_unidade({"uasg": "110511", "nome_uasg": "CGRL", "orgao_cnpj": None})
-    assert not spider.crawler.stats.get_value("coleta/anomalias")
+    assert not spider.coleta.anomalias
     spider.note_unidade({"uasg": "200014", "nome_uasg": "X", "orgao_cnpj": None})
-    [anomalia] = spider.crawler.stats.get_value("coleta/anomalias")
-    assert anomalia["tipo"] == "pgc_uasg_mudou" and spider.crawler.stats.get_value("coleta/incompleta")
+    [anomalia] = spider.coleta.anomalias
+    assert anomalia["tipo"] == "pgc_uasg_mudou" and spider.coleta.incompleta
 
 
 def test_without_a_header_the_unit_comes_from_the_data():
