@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help setup demo test lint test-fast migrate sandbox grid-start grid-stop pg-start pg-stop \
-        backup restore bench scrapyd scheduler deploy health
+        backup restore bench scrapyd scheduler deploy health web
 
 help:
 	@echo "make setup     install Debian packages, .venv and the Grid jar (idempotent)"
@@ -15,6 +15,7 @@ help:
 	@echo "make migrate   apply pending migrations to DATABASE_URL"
 	@echo "make backup    pg_dump DATABASE_URL to backups/   make restore FILE=backups/….sql.gz"
 	@echo "make bench     the benchmarks under bench/"
+	@echo "make web       the web app at API_HOST:API_PORT (127.0.0.1:8000)"
 
 setup:
 	@scripts/setup.sh
@@ -63,3 +64,6 @@ scheduler: setup
 
 bench: setup
 	@scripts/bench.sh
+
+web: setup
+	@.venv/bin/python -m procurement_spiders.web

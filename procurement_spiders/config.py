@@ -21,6 +21,7 @@ from dotenv import dotenv_values
 
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj
 from procurement_spiders.parsing.messages import clip
+from procurement_spiders.parsing.web_users import UsersError, parse_users
 from procurement_spiders.redaction import redact_url
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -99,12 +100,16 @@ class Config:
     pgc_novnc_url: str | None = None  # where a person opens the Grid's browser; default <grid host>:7900
     pgc_pages_per_step: int = _int(5, 1, 50)  # DFD list pages read per browser step (fewer round-trips)
     # Operations
-    api_host: str = "127.0.0.1"
-    api_port: int = _int(6800, 1, 65535)
+    api_host: str = "127.0.0.1"  # the web app's address (issue 11); scrapyd keeps its own (SCRAPYD_URL)
+    api_port: int = _int(8000, 1, 65535)
     scrapyd_url: str = "http://127.0.0.1:6800"
     scrapyd_username: str | None = None
     scrapyd_password: str | None = _secret()
     progress_interval: float = _num(60.0, 0, 86_400)  # seconds between progress lines; 0 disables them
+    # Web app (issue 11): WEB_USERS "name:role:hash" entries (parsing/web_users.py), cookie signing key
+    web_users: str | None = _secret()
+    web_session_secret: str | None = _secret()
+    metrics_public: bool = False
 
     def public_dict(self) -> dict[str, object]:
         """The configuration without secrets, safe for logs and coleta records."""
@@ -269,7 +274,21 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         scrapyd_url=r.url("SCRAPYD_URL", Config.scrapyd_url) or Config.scrapyd_url,
         scrapyd_username=r.str("SCRAPYD_USERNAME", None),
         scrapyd_password=r.str("SCRAPYD_PASSWORD", None),
+        **_web_fields(r),
     )
+
+
+def _web_fields(r: _Reader) -> dict[str, Any]:
+    """WEB_USERS is checked here (a bad entry stops the start, naming the entry, never the hash)."""
+    users = r.str("WEB_USERS", None)
+    try:
+        parse_users(users)
+    except UsersError as exc:
+        raise ConfigError(f"WEB_USERS: {exc}") from None
+    secret = r.str("WEB_SESSION_SECRET", None)
+    if secret is not None and len(secret) < 32:
+        raise ConfigError("WEB_SESSION_SECRET must be at least 32 characters")
+    return {"web_users": users, "web_session_secret": secret, "metrics_public": r.bool("METRICS_PUBLIC", False)}
 
 
 # Scrapy setting name for each Config field. They match the environment names, except where

@@ -1,0 +1,55 @@
+"""pt-BR formats for the pages: R$ 1.234,56, 1.234, dd/mm/aaaa and Brasília time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+
+
+def _grouped(text: str) -> str:
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def brl(value: Decimal | int | float | None) -> str:
+    if value is None:
+        return "—"
+    return f"R$ {_grouped(f'{Decimal(value):,.2f}')}"
+
+
+def inteiro(value: int | None) -> str:
+    return "—" if value is None else _grouped(f"{int(value):,d}")
+
+
+def data(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(BRASILIA).date() if value.tzinfo else value.date()
+    return value.strftime("%d/%m/%Y")
+
+
+def data_hora(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    if value.tzinfo:
+        value = value.astimezone(BRASILIA)
+    return value.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def duracao(value: timedelta | float | None) -> str:
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}min"
+    if minutes:
+        return f"{minutes}min{secs:02d}s"
+    return f"{secs}s"
+
+
+FILTERS = {"brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}

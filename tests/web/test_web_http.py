@@ -1,0 +1,201 @@
+"""The web app over HTTP (Starlette's client, in process) against a real PostgreSQL: access rules,
+CSRF, the login limit, the cookie flags, /health and /metrics, pt-BR pages and streamed downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from procurement_spiders.web.app import create_app
+from tests.conftest import free_port
+from tests.web_support import PASSWORDS, SESSION_SECRET, USERS, add_coleta, csrf_of, login, web_config
+
+PAGES = ["/", "/coletas", "/coletas/1", "/coletas/1/demandas.csv", "/geral", "/geral.csv?ano=2025",
+         "/mudancas", "/mudancas.json?ano=2025", "/planilha.xlsx?ano=2025", "/metrics"]
+
+
+@pytest.fixture
+def config(database_url):
+    # scrapyd at a closed port: these tests never reach it
+    return web_config(database_url, SCRAPYD_URL=f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture
+def client(config):
+    with TestClient(create_app(config, poll_interval=3600)) as c:
+        yield c
+
+
+def test_every_page_but_health_needs_a_login(client):
+    for path in PAGES:
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?proximo="), path
+    assert client.get("/api/execucao").status_code == 401
+    assert client.get("/health").status_code == 200
+
+
+def test_login_redirects_back_and_never_off_site(client):
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"usuario": "leo", "senha": PASSWORDS["leo"], "csrf_token": token,
+                                           "proximo": "//evil.example/x"}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+    assert client.get("/coletas").status_code == 200
+
+
+def test_leitura_cannot_start_or_cancel(client):
+    login(client, "leo")
+    page = client.get("/")
+    assert 'id="form-iniciar"' not in page.text and "papel <strong>leitura</strong>" in page.text
+    token = csrf_of(page.text)
+    started = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
+    assert started.status_code == 403
+    assert client.post("/coletas/cancelar", data={"csrf_token": token}).status_code == 403
+
+
+def test_post_without_csrf_is_refused(client):
+    # login form: no token, a wrong token
+    assert client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"]}).status_code == 403
+    client.get("/login")
+    assert client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"],
+                                       "csrf_token": "forged"}).status_code == 403
+    login(client, "ana")
+    response = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"]})
+    assert response.status_code == 403 and "CSRF" in response.text
+    assert client.post("/logout", data={}).status_code == 403
+
+
+def test_operador_start_reports_scrapyd_down_in_words(client):
+    login(client, "ana")
+    token = csrf_of(client.get("/").text)
+    response = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
+    assert response.status_code == 409
+    assert "O scrapyd não respondeu" in response.text
+
+
+def test_login_attempts_are_rate_limited(client):
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        wrong = client.post("/login", data={"usuario": "ana", "senha": "errada", "csrf_token": token})
+        assert wrong.status_code == 401 and "Usuário ou senha incorretos" in wrong.text
+    blocked = client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"], "csrf_token": token})
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+
+
+def test_session_cookie_flags(config):
+    with TestClient(create_app(config, poll_interval=3600)) as plain:
+        cookie = plain.get("/login").headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    with TestClient(create_app(config, poll_interval=3600), base_url="https://testserver") as https:
+        assert "; secure" in https.get("/login").headers["set-cookie"].lower()
+
+
+def test_no_secret_is_rendered(client, database_url):
+    add_coleta(database_url, demandas=[{"valor": "10.00"}])
+    login(client, "ana")
+    hashes = [entry.split(":", 2)[2] for entry in USERS.split()]
+    for path in ["/", "/coletas", "/coletas/1", "/geral?ano=2025", "/mudancas?ano=2025", "/metrics", "/health"]:
+        text = client.get(path).text
+        for secret in [*hashes, *PASSWORDS.values(), SESSION_SECRET]:
+            assert secret not in text, path
+
+
+def test_health_ok_and_database_down(config, database_url):
+    with TestClient(create_app(config, poll_interval=3600)) as client:
+        response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 200
+    assert list(body) == ["status", "database", "selenium", "timestamp"]
+    assert body["status"] == "ok" and body["database"] == "connected"
+    down_url = f"postgresql://postgres:hunter2pass@127.0.0.1:{free_port()}/nowhere"
+    down = web_config(down_url, SCRAPYD_URL=config.scrapyd_url)
+    with TestClient(create_app(down, poll_interval=3600)) as client:
+        response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "error" and body["database"].startswith("error:") and body["down"] == ["database"]
+    assert "hunter2pass" not in response.text
+
+
+def _samples(text: str) -> dict[tuple, float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_metrics_equal_the_database(client, database_url):
+    add_coleta(database_url, fonte="PNCP", demandas=[{"valor": "1"}, {"valor": "2"}],
+               dados={"descartes": {"total": 3}, "anomalias": [{"tipo": "a"}, {"tipo": "b"}]})
+    add_coleta(database_url, fonte="PNCP", status="error", demandas=[{"valor": "5"}], dados={"descartes": {"total": 1}})
+    add_coleta(database_url, fonte="PGC", spider="pgc", ano=2026, demandas=[{"valor": "7"}])
+    login(client, "leo")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    samples = _samples(response.text)
+    with psycopg.connect(database_url) as conn:
+        by_status = conn.execute("SELECT fonte, status, count(*) FROM coletas GROUP BY 1, 2").fetchall()
+        demandas = dict(conn.execute("SELECT c.fonte, count(*) FROM demandas d JOIN coletas c ON c.id = d.coleta_id "
+                                     "GROUP BY 1").fetchall())
+        last = conn.execute("SELECT fonte, ano_referencia, extract(epoch FROM max(finished_at))::float FROM coletas "
+                            "WHERE status = 'success' GROUP BY 1, 2").fetchall()
+    for fonte, status, n in by_status:
+        assert samples[("procurement_coletas", (("fonte", fonte), ("status", status)))] == n
+    for fonte, n in demandas.items():
+        assert samples[("procurement_demandas", (("fonte", fonte),))] == n
+    for fonte, ano, epoch in last:
+        assert samples[("procurement_coleta_last_success_timestamp_seconds", (("ano", str(ano)), ("fonte", fonte)))] \
+            == pytest.approx(epoch)
+    assert samples[("procurement_items_dropped", (("fonte", "PNCP"),))] == 4
+    assert samples[("procurement_anomalies", (("fonte", "PNCP"),))] == 2
+    assert samples[("procurement_database_up", ())] == 1
+    assert samples[("procurement_scrapyd_up", ())] == 0  # scrapyd is down in this test, and says so
+
+
+def test_metrics_public_setting(database_url):
+    config = web_config(database_url, METRICS_PUBLIC="true", SCRAPYD_URL=f"http://127.0.0.1:{free_port()}")
+    with TestClient(create_app(config, poll_interval=3600)) as client:
+        assert client.get("/metrics", follow_redirects=False).status_code == 200
+
+
+def test_coleta_page_ptbr_sort_filter_search_and_paging(client, database_url):
+    demandas = [{"chave": f"c{n:03d}", "dfd": f"{n + 1}/2025", "descricao": f"Item {n}" + (" cadeira" if n % 10 == 0 else ""),
+                 "valor": f"{1234.56 * (n + 1):.2f}", "status": "APROVADA" if n % 2 else "PENDENTE",
+                 "data_inicio": date(2025, 3, 7)} for n in range(120)]
+    coleta_id = add_coleta(database_url, demandas=demandas,
+                           dados={"anomalias": [{"tipo": "pagina_incompleta", "mensagem": "a página 3 veio vazia"}],
+                                  "descartes": {"total": 1, "por_motivo": {"InvalidDemanda": 1},
+                                                "registros": [{"motivo": "InvalidDemanda", "mensagem": "valor negativo",
+                                                               "item": {"chave": "x9"}}]}})
+    login(client, "leo")
+    page = client.get(f"/coletas/{coleta_id}").text
+    assert "R$ 1.234,56" in page and "07/03/2025" in page and "página 1 de 3" in page
+    assert "a página 3 veio vazia" in page and "valor negativo" in page
+    top = client.get(f"/coletas/{coleta_id}?ordem=valor&desc=1").text
+    assert top.index("R$ 148.147,20") < top.index("R$ 146.912,64")  # 120 × 1234,56 first
+    found = client.get(f"/coletas/{coleta_id}?busca=cadeira&situacao=PENDENTE").text
+    assert "12 demandas com esses filtros" in found
+    last = client.get(f"/coletas/{coleta_id}?pagina=3").text
+    assert "c119" in last and "c000" not in last
+    listing = client.get("/coletas?ano=2025&status=success").text
+    assert f'href="/coletas/{coleta_id}"' in listing and "R$ 8.962.905,60" in listing  # 1234,56 × (1+…+120)
+
+
+def test_downloads_stream_every_row(client, database_url):
+    coleta_id = add_coleta(database_url, demandas=[{"chave": f"k{n}", "valor": "1.50"} for n in range(1200)])
+    login(client, "leo")
+    with client.stream("GET", f"/coletas/{coleta_id}/demandas.csv") as response:
+        assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+        text = "".join(response.iter_text())
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 1200 and rows[0]["valor"] == "1.50"
+    data = json.loads(client.get(f"/coletas/{coleta_id}/demandas.json").text)
+    assert len(data) == 1200 and {d["chave"] for d in data} == {f"k{n}" for n in range(1200)}
