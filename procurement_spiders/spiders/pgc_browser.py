@@ -58,6 +58,7 @@ class PgcBrowserSpider(ColetaSpider):
             credentials=Credentials(config.pgc_cpf, config.pgc_senha),
             login_timeout=config.pgc_login_timeout,
             on_attended_wait=self._pgc_announce_attended,
+            on_attended_done=lambda: self._pgc_publish_wait(False),
         )
 
     @staticmethod
@@ -76,8 +77,17 @@ class PgcBrowserSpider(ColetaSpider):
         host = urlsplit(self.config.selenium_url).hostname if self.config.selenium_url else None
         return f"http://{host or '127.0.0.1'}:7900/?autoconnect=1&resize=scale"
 
+    def _pgc_publish_wait(self, waiting: bool) -> None:
+        """The web app shows the wait from the coleta row (dados.aguardando_login); worker thread."""
+        from procurement_spiders.logging import log_context
+        from procurement_spiders.storage.login_wait import publish_login_wait
+
+        publish_login_wait(self.config.database_url, log_context.get("coleta_id"), waiting=waiting,
+                           timeout=self.config.pgc_login_timeout, novnc_url=self.novnc_url())
+
     def _pgc_announce_attended(self) -> None:
         # Runs in the browser worker thread right before the wait: logging is thread-safe.
+        self._pgc_publish_wait(True)
         if not self._pgc_attended_announced:
             self._pgc_attended_announced = True
             self.logger.warning(

@@ -53,7 +53,7 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
     app.state.templates = templates()
     app.state.limiter = LoginLimiter()
     app.state.scrapyd = ScrapydClient(config.scrapyd_url, config.scrapyd_username, config.scrapyd_password,
-                                      timeout=10.0)
+                                      timeout=30.0)  # listspiders loads the egg: seconds on a busy host
     app.state.coletor = Coletor(app.state.scrapyd)
 
     # Without WEB_SESSION_SECRET each start signs with a new key: logins end on restart, nothing leaks.

@@ -51,6 +51,7 @@ class PgcActions:
     credentials: Credentials = field(default_factory=lambda: Credentials(None, None), repr=False)
     login_timeout: float = 300.0
     on_attended_wait: Callable[[], None] | None = field(default=None, repr=False)
+    on_attended_done: Callable[[], None] | None = field(default=None, repr=False)  # the wait ended, either way
 
     @property
     def start_url(self) -> str:
@@ -76,7 +77,11 @@ class PgcActions:
         if self.login_mode == "attended":
             if self.on_attended_wait is not None:
                 self.on_attended_wait()
-            wait_attended_login(driver, self.waits, self.login_timeout)
+            try:
+                wait_attended_login(driver, self.waits, self.login_timeout)
+            finally:
+                if self.on_attended_done is not None:
+                    self.on_attended_done()
         else:
             login_legacy(driver, self.credentials._cpf, self.credentials._senha, self.waits)
         open_pgc(driver, self.waits)

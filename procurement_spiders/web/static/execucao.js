@@ -31,6 +31,10 @@
       }
       bloco.appendChild(titulo);
       if (p.erro) bloco.appendChild(el("p", "alerta erro", p.erro));
+      if (p.estado === "finished" && !p.coleta) {
+        bloco.appendChild(el("p", "alerta erro", "O job terminou sem criar uma coleta (argumentos ou configuração " +
+          "recusados antes do início). Veja o log do job " + p.job_id + " no scrapyd."));
+      }
       var espera = p.coleta && p.coleta.aguardando_login;
       if (espera) {
         var aviso = el("div", "alerta atencao login");
