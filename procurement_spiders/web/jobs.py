@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -168,14 +169,31 @@ class Coletor:
         if passo.job_id is None:
             return []
         url = f"{self.client.url.rstrip('/')}/logs/{self.project}/{passo.spider}/{passo.job_id}.log"
-        req = urllib.request.Request(url, headers={"Range": f"bytes=-{max_bytes}"})
+        headers = {}
         if self.client.username and self.client.password:
             token = base64.b64encode(f"{self.client.username}:{self.client.password}".encode()).decode()
-            req.add_header("Authorization", f"Basic {token}")
+            headers["Authorization"] = f"Basic {token}"
         try:
-            with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - configured URL
-                text = resp.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError):
+            # scrapyd's file server fails on a suffix range longer than the file: ask for the size first
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers, method="HEAD"), timeout=5) as r:
+                size = int(r.headers.get("Content-Length") or 0)
+            if size > max_bytes:
+                headers["Range"] = f"bytes={size - max_bytes}-"
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
+                text = resp.read(max_bytes + 1).decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError, ValueError):
             return []
-        found = [line.strip() for line in text.splitlines() if any(m in line for m in PROGRESS_MARKERS)]
+        found = [_short(line) for line in text.splitlines() if any(m in line for m in PROGRESS_MARKERS)]
         return [line[:300] for line in found[-lines:]]
+
+
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d) \[[^\]]*\] (\w+): (.*)$")
+
+
+def _short(line: str) -> str:
+    """`2026-12-01 23:58:11 [logger] INFO: text` -> `23:58:11 text` (level kept when not INFO)."""
+    match = _LOG_LINE.match(line.strip())
+    if not match:
+        return line.strip()
+    clock, level, message = match.groups()
+    return f"{clock} {'' if level == 'INFO' else level + ' '}{message}"

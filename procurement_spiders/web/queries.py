@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Integer, String, cast, func, or_, select, text
+from sqlalchemy import Connection, Integer, String, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, fonte_of_row
@@ -17,6 +17,17 @@ STATUS_LABELS = {"running": "em andamento", "success": "sucesso", "error": "erro
 SORTS = {"chave": demandas.c.chave, "dfd": demandas.c.dfd, "descricao": demandas.c.descricao,
          "valor": demandas.c.valor, "status": demandas.c.status, "data_inicio": demandas.c.data_inicio,
          "data_fim": demandas.c.data_fim, "categoria": demandas.c.categoria}
+
+
+
+def _search_text():
+    """The text the search box looks in; identical to the expression of migration 005's trigram
+    index (constants inlined, not bound, so every plan can match the index)."""
+    blank, space = literal_column("''"), literal_column("' '")
+    d = demandas.c
+    return (func.coalesce(d.descricao, blank).op("||")(space).op("||")(d.chave).op("||")(space)
+            .op("||")(func.coalesce(d.dfd, blank)).op("||")(space).op("||")(func.coalesce(d.contratacao, blank))
+            .op("||")(space).op("||")(func.coalesce(d.requisitante, blank)))
 
 
 def _dados_count(path: str):
@@ -86,15 +97,18 @@ class DemandasQuery:
             query = query.where(demandas.c.status == self.status)
         if self.busca:
             like = "%" + self.busca.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(or_(demandas.c.descricao.ilike(like), demandas.c.chave.ilike(like),
-                                    demandas.c.dfd.ilike(like), demandas.c.contratacao.ilike(like),
-                                    demandas.c.requisitante.ilike(like)))
+            query = query.where(_search_text().ilike(like))
         return query
 
     def page_select(self, coleta_id: int):
         column = SORTS.get(self.ordem, demandas.c.chave)
-        order = column.desc().nulls_last() if self.desc else column.asc().nulls_last()
-        return (self.where(select(demandas), coleta_id).order_by(order, demandas.c.id)
+        # empty values are the smallest: one index (migration 005) read forward or backward
+        if not column.nullable:  # chave: its unique index (coleta_id, chave) as it is
+            order = (column.desc(), demandas.c.id.desc()) if self.desc else (column.asc(), demandas.c.id.asc())
+        else:
+            order = (column.desc().nulls_last(), demandas.c.id.desc()) if self.desc else \
+                (column.asc().nulls_first(), demandas.c.id.asc())
+        return (self.where(select(demandas), coleta_id).order_by(*order)
                 .limit(self.page_size).offset((max(self.pagina, 1) - 1) * self.page_size))
 
     def count_select(self, coleta_id: int):

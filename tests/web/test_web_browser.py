@@ -113,6 +113,7 @@ def test_start_watch_geral_and_workbook_in_the_browser(stack, driver, database_u
     for fonte in ("PGC", "FORMACAO", "PNCP"):
         wait_for(lambda f=fonte: "sucesso" in passo_text(driver, f), 600, interval=1, what=f"{fonte} success")
     shot(driver, "04-coleta-concluida")
+    wait_for(lambda: "coleta 1 finished: success" in passo_text(driver, "PGC"), 30, what="PGC's last log lines")
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT fonte, status, job_id FROM coletas ORDER BY id").fetchall()
     assert [(f, s) for f, s, _ in rows] == [("PGC", "success"), ("PNCP", "success"), ("PNCP", "success")]

@@ -55,9 +55,9 @@ def test_leitura_cannot_start_or_cancel(client):
     page = client.get("/")
     assert 'id="form-iniciar"' not in page.text and "papel <strong>leitura</strong>" in page.text
     token = csrf_of(page.text)
-    started = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
+    started = client.post("/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
     assert started.status_code == 403
-    assert client.post("/coletas/cancelar", data={"csrf_token": token}).status_code == 403
+    assert client.post("/cancelar", data={"csrf_token": token}).status_code == 403
 
 
 def test_post_without_csrf_is_refused(client):
@@ -67,7 +67,7 @@ def test_post_without_csrf_is_refused(client):
     assert client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"],
                                        "csrf_token": "forged"}).status_code == 403
     login(client, "ana")
-    response = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"]})
+    response = client.post("/iniciar", data={"ano": "2025", "fontes": ["PNCP"]})
     assert response.status_code == 403 and "CSRF" in response.text
     assert client.post("/logout", data={}).status_code == 403
 
@@ -75,7 +75,7 @@ def test_post_without_csrf_is_refused(client):
 def test_operador_start_reports_scrapyd_down_in_words(client):
     login(client, "ana")
     token = csrf_of(client.get("/").text)
-    response = client.post("/coletas/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
+    response = client.post("/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
     assert response.status_code == 409
     assert "O scrapyd não respondeu" in response.text
 
@@ -199,3 +199,15 @@ def test_downloads_stream_every_row(client, database_url):
     assert len(rows) == 1200 and rows[0]["valor"] == "1.50"
     data = json.loads(client.get(f"/coletas/{coleta_id}/demandas.json").text)
     assert len(data) == 1200 and {d["chave"] for d in data} == {f"k{n}" for n in range(1200)}
+
+
+def test_geral_badges_count_and_filter(client, database_url):
+    add_coleta(database_url, fonte="PGC", spider="pgc", demandas=[
+        {"chave": "1/2025", "dfd": "1/2025", "valor": "10.00"}, {"chave": "2/2025", "dfd": "2/2025", "valor": "20.00"}])
+    add_coleta(database_url, fonte="PNCP", demandas=[{"chave": "p1", "dfd": "1/2025", "valor": "10.00"}])
+    login(client, "leo")
+    page = client.get("/geral?ano=2025").text
+    assert 'data-achado="SO_NO_PGC"' in page and "2 linhas" in page
+    only = client.get("/geral?ano=2025&achado=SO_NO_PGC")
+    assert only.status_code == 200, only.text
+    assert "1 linhas com" in only.text and "2/2025" in only.text and ">1/2025<" not in only.text

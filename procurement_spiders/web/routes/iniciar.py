@@ -32,7 +32,7 @@ def start_page(request: Request, user: WebUser = Depends(current_user)):
     return _page(request, user)
 
 
-@router.post("/coletas/iniciar", dependencies=[Depends(check_csrf)])
+@router.post("/iniciar", dependencies=[Depends(check_csrf)])
 async def iniciar(request: Request, user: WebUser = Depends(operador), ano: str = Form(""), cnpj: str = Form(""),
                   uasg: str = Form(""), fontes: list[str] = Form([])):
     form = {"ano": ano, "cnpj": cnpj, "uasg": uasg, "fontes": fontes}
@@ -55,7 +55,7 @@ async def iniciar(request: Request, user: WebUser = Depends(operador), ano: str 
     return RedirectResponse("/", status_code=303)
 
 
-@router.post("/coletas/cancelar", dependencies=[Depends(check_csrf)])
+@router.post("/cancelar", dependencies=[Depends(check_csrf)])
 async def cancelar(request: Request, user: WebUser = Depends(operador)):
     try:
         await request.app.state.coletor.cancelar()

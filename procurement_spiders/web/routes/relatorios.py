@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, Text, any_, cast, func, literal, select
 
 from procurement_spiders.reports import columns, geral, mudancas
 from procurement_spiders.reports.arguments import ReportArgumentError, resolve_geral, resolve_mudancas
@@ -57,7 +57,7 @@ def geral_page(request: Request, user: WebUser = Depends(current_user), ano: int
             sub = geral_query(req).subquery("g")
             filtered = select(sub)
             if achado:
-                filtered = filtered.where(sub.c.achados.contains([achado]))
+                filtered = filtered.where(literal(achado, Text) == any_(sub.c.achados))
             total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
             order = (sub.c.dfd.is_(None), cast(func.split_part(sub.c.dfd, "/", 2), Integer),
                      cast(func.split_part(sub.c.dfd, "/", 1), Integer), sub.c.chave)
