@@ -211,3 +211,28 @@ def test_geral_badges_count_and_filter(client, database_url):
     only = client.get("/geral?ano=2025&achado=SO_NO_PGC")
     assert only.status_code == 200, only.text
     assert "1 linhas com" in only.text and "2/2025" in only.text and ">1/2025<" not in only.text
+
+
+def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
+    """The search text and sort orders match the indexes' expressions (else 100,000 rows are read)."""
+    from sqlalchemy.dialects import postgresql
+
+    from procurement_spiders.web.queries import DemandasQuery
+
+    coleta_id = add_coleta(database_url, status="running")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO demandas (coleta_id, chave, descricao, valor) SELECT %s, 'k' || n, "
+                     "'Aquisição de material, lote ' || n, n FROM generate_series(1, 20000) n", (coleta_id,))
+        conn.execute("ANALYZE demandas")
+
+    def plan(stmt) -> str:
+        sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        with psycopg.connect(database_url) as conn:
+            conn.execute("SET enable_seqscan = off")
+            conn.execute("SET enable_sort = off")
+            return "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql.replace("%%", "%")))
+
+    assert "demandas_busca_trgm_idx" in plan(DemandasQuery(busca="lote 4242").count_select(coleta_id))
+    assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor", desc=True).page_select(coleta_id))
+    assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor").page_select(coleta_id))
+    assert "demandas_coleta_id_chave_key" in plan(DemandasQuery().page_select(coleta_id))
