@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, FONTES
+from procurement_spiders.web.formats import BRASILIA
 from procurement_spiders.scheduler.runner import ScrapydClient, ScrapydError, find_active, job_id
 from procurement_spiders.scheduler.schedule import DEFAULT_PROJECT, run_key
 
@@ -187,13 +188,16 @@ class Coletor:
         return [line[:300] for line in found[-lines:]]
 
 
-_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d) \[[^\]]*\] (\w+): (.*)$")
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[[^\]]*\] (\w+): (.*)$")
 
 
 def _short(line: str) -> str:
-    """`2026-12-01 23:58:11 [logger] INFO: text` -> `23:58:11 text` (level kept when not INFO)."""
+    """`2026-12-01 23:58:11 [logger] INFO: text` -> `20:58:11 text`: Brasília time, as on the rest of
+    the page (Scrapy logs the host's local time, which scrapyd and this app share); level kept when
+    not INFO."""
     match = _LOG_LINE.match(line.strip())
     if not match:
         return line.strip()
-    clock, level, message = match.groups()
+    stamp, level, message = match.groups()
+    clock = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").astimezone().astimezone(BRASILIA).strftime("%H:%M:%S")
     return f"{clock} {'' if level == 'INFO' else level + ' '}{message}"
