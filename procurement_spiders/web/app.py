@@ -18,6 +18,7 @@ from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.scheduler.runner import ScrapydClient
 from procurement_spiders.web import formats
 from procurement_spiders.web.jobs import Coletor
+from procurement_spiders.web.queries import FinishedCache
 from procurement_spiders.web.security import LoginLimiter, LoginRequired, SecureCookieMiddleware, csrf_token
 from procurement_spiders.web.users import parse_users
 
@@ -55,6 +56,7 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
     app.state.scrapyd = ScrapydClient(config.scrapyd_url, config.scrapyd_username, config.scrapyd_password,
                                       timeout=30.0)  # listspiders loads the egg: seconds on a busy host
     app.state.coletor = Coletor(app.state.scrapyd)
+    app.state.counts = FinishedCache()  # per app: one database
 
     # Without WEB_SESSION_SECRET each start signs with a new key: logins end on restart, nothing leaks.
     secret = config.web_session_secret or secrets.token_urlsafe(48)

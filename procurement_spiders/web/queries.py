@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Integer, String, cast, func, literal_column, select, text
@@ -115,17 +116,43 @@ class DemandasQuery:
         return self.where(select(func.count()).select_from(demandas), coleta_id)
 
 
-def demandas_page(conn: Connection, coleta_id: int, query: DemandasQuery) -> tuple[list[dict], int]:
+class FinishedCache:
+    """Counts of finished coletas, kept in memory: a finished coleta's demandas never change
+    (migration 001's triggers refuse it), so its counts are computed once, not on every page."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self.values: dict[tuple, object] = {}
+        self.lock = threading.Lock()
+
+    def get(self, finished: bool, key: tuple, compute):
+        if not finished:
+            return compute()
+        with self.lock:
+            if key in self.values:
+                return self.values[key]
+        value = compute()
+        with self.lock:
+            if len(self.values) >= self.size:
+                self.values.pop(next(iter(self.values)))
+            self.values[key] = value
+        return value
+
+
+def demandas_page(conn: Connection, coleta: dict, query: DemandasQuery, cache: FinishedCache) -> tuple[list[dict], int]:
+    coleta_id, finished = coleta["id"], coleta["status"] != "running"
     rows = [dict(r) for r in conn.execute(query.page_select(coleta_id)).mappings()]
-    total = conn.execute(query.count_select(coleta_id)).scalar_one()
+    total = cache.get(finished, ("count", coleta_id, query.busca, query.status),
+                      lambda: conn.execute(query.count_select(coleta_id)).scalar_one())
     return rows, total
 
 
-def demandas_statuses(conn: Connection, coleta_id: int) -> list[tuple[str, int]]:
-    query = (select(demandas.c.status, func.count()).where(demandas.c.coleta_id == coleta_id,
+def demandas_statuses(conn: Connection, coleta: dict, cache: FinishedCache) -> list[tuple[str, int]]:
+    query = (select(demandas.c.status, func.count()).where(demandas.c.coleta_id == coleta["id"],
                                                          demandas.c.status.isnot(None))
              .group_by(demandas.c.status).order_by(func.count().desc()).limit(30))
-    return [(s, n) for s, n in conn.execute(query)]
+    return cache.get(coleta["status"] != "running", ("statuses", coleta["id"]),
+                     lambda: [(s, n) for s, n in conn.execute(query)])
 
 
 def anos_com_coletas(conn: Connection) -> list[int]:

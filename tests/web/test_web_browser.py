@@ -163,7 +163,10 @@ def conn_first_coleta(database_url: str) -> int:
         return conn.execute("SELECT min(id) FROM coletas").fetchone()[0]
 
 
-@pytest.mark.parametrize("stack", [{"PGC_LOGIN_MODE": "attended", "PGC_LOGIN_TIMEOUT": "180", "PGC_CPF": "", "PGC_SENHA": ""}], indirect=True)
+ATTENDED = {"PGC_LOGIN_MODE": "attended", "PGC_LOGIN_TIMEOUT": "180", "PGC_CPF": "", "PGC_SENHA": ""}
+
+
+@pytest.mark.parametrize("stack", [ATTENDED], indirect=True)
 def test_attended_login_shown_and_continued(stack, driver, pgc, database_url):  # noqa: F811
     url, sd = stack
     log_in(driver, url)
@@ -179,3 +182,23 @@ def test_attended_login_shown_and_continued(stack, driver, pgc, database_url):  
     with psycopg.connect(database_url) as conn:
         status, dados = conn.execute("SELECT status, dados FROM coletas").fetchone()
     assert status == "success" and dados["aguardando_login"] is None
+
+
+def test_cancel_stops_the_running_job_and_the_queue(stack, driver, database_url, story):  # noqa: F811
+    url, sd = stack
+    story.faults(latency_ms=1500)  # every portal answer takes 1.5 s: the PNCP crawl is still running when cancelled
+    try:
+        log_in(driver, url)
+        start(driver, ("PNCP",))
+        wait_for(lambda: "em andamento" in passo_text(driver, "PNCP"), 180, interval=1, what="the PNCP coleta")
+        driver.execute_script("window.confirm = () => true;")  # the confirmation dialog, answered yes
+        driver.find_element(By.ID, "cancelar").click()
+        wait_for(lambda: "cancelado" in passo_text(driver, "PNCP") and "erro" in passo_text(driver, "PNCP"), 180,
+                 interval=1, what="the cancelled job and its coleta on the page")
+        shot(driver, "11-cancelada")
+    finally:
+        story.reset()
+    with psycopg.connect(database_url) as conn:
+        status, dados = conn.execute("SELECT status, dados FROM coletas").fetchone()
+    assert status == "error" and dados["finish_reason"] == "shutdown"  # Scrapy closed it gracefully
+    assert not driver.find_element(By.ID, "form-cancelar").is_displayed()

@@ -167,7 +167,8 @@ def test_metrics_public_setting(database_url):
 
 
 def test_coleta_page_ptbr_sort_filter_search_and_paging(client, database_url):
-    demandas = [{"chave": f"c{n:03d}", "dfd": f"{n + 1}/2025", "descricao": f"Item {n}" + (" cadeira" if n % 10 == 0 else ""),
+    demandas = [{"chave": f"c{n:03d}", "dfd": f"{n + 1}/2025",
+                 "descricao": f"Item {n}" + (" cadeira" if n % 10 == 0 else ""),
                  "valor": f"{1234.56 * (n + 1):.2f}", "status": "APROVADA" if n % 2 else "PENDENTE",
                  "data_inicio": date(2025, 3, 7)} for n in range(120)]
     coleta_id = add_coleta(database_url, demandas=demandas,

@@ -85,8 +85,8 @@ def coleta_page(request: Request, coleta_id: int, user: WebUser = Depends(curren
         coleta = coleta_detail(conn, coleta_id)
         if coleta is None:
             raise HTTPException(404, f"A coleta {coleta_id} não existe.")
-        rows, total = demandas_page(conn, coleta_id, query)
-        situacoes = demandas_statuses(conn, coleta_id)
+        rows, total = demandas_page(conn, coleta, query, request.app.state.counts)
+        situacoes = demandas_statuses(conn, coleta, request.app.state.counts)
     dados = coleta["dados"] or {}
     paginas = max(1, math.ceil(total / query.page_size))
     params = {k: v for k, v in {"busca": query.busca, "situacao": query.status}.items() if v}
