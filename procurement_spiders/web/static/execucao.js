@@ -56,6 +56,7 @@
       corpo.appendChild(bloco);
     });
     if (cancelar) cancelar.hidden = !ex.ativa;
+    document.getElementById("execucao-titulo").textContent = ex.ativa ? "Coleta em andamento" : "Última coleta iniciada aqui";
   }
   function atualiza() {
     fetch("/api/execucao", {credentials: "same-origin", headers: {"Accept": "application/json"}})
