@@ -52,4 +52,18 @@ def duracao(value: timedelta | float | None) -> str:
     return f"{secs}s"
 
 
-FILTERS = {"brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}
+def campo(value: str | None, nome: str | None) -> str:
+    """A Mudanças before/after value (stored as text) in pt-BR when its field is money or a date."""
+    if value is None:
+        return ""
+    try:
+        if nome == "valor":
+            return brl(Decimal(value))
+        if nome and nome.startswith("data_"):
+            return data(date.fromisoformat(value))
+    except (ArithmeticError, ValueError):
+        pass
+    return value
+
+
+FILTERS = {"campo": campo, "brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}

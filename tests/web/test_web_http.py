@@ -237,3 +237,16 @@ def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
     assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor", desc=True).page_select(coleta_id))
     assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor").page_select(coleta_id))
     assert "demandas_coleta_id_chave_key" in plan(DemandasQuery().page_select(coleta_id))
+
+
+def test_mudancas_counts_filter_and_download(client, database_url):
+    add_coleta(database_url, demandas=[{"chave": "a", "valor": "10.00"}, {"chave": "b", "valor": "20.00"}])
+    add_coleta(database_url, demandas=[{"chave": "a", "valor": "15.00"}, {"chave": "c", "valor": "30.00"}])
+    login(client, "leo")
+    page = client.get("/mudancas?ano=2025&fonte=pncp").text
+    for tipo, n in (("incluída", 1), ("removida", 1), ("alterada", 1)):
+        assert f"{tipo} <b>{n}</b>" in page
+    only = client.get("/mudancas?ano=2025&fonte=pncp&tipo=alterada").text
+    assert "1 linhas" in only and ">R$ 10,00<" in only and ">R$ 15,00<" in only  # antes, depois in pt-BR
+    rows = json.loads(client.get("/mudancas.json?ano=2025&fonte=pncp").text)
+    assert sorted((r["tipo"], r["chave"]) for r in rows) == [("alterada", "a"), ("incluida", "c"), ("removida", "b")]
