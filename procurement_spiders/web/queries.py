@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Integer, String, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from procurement_spiders.reports.fontes import FONTE_LABELS, fonte_of_row
+from procurement_spiders.reports.fontes import FONTE_LABELS, fonte_condition, fonte_of_row
 from procurement_spiders.reports.tables import coletas, demandas
 
 PAGE_SIZE = 50
@@ -52,8 +52,8 @@ def coletas_select(*, ano: int | None = None, fonte: str | None = None, status: 
              .order_by(coletas.c.data_coleta.desc(), coletas.c.id.desc()).limit(limit))
     if ano is not None:
         query = query.where(coletas.c.ano_referencia == ano)
-    if fonte is not None:
-        query = query.where(coletas.c.fonte == fonte)
+    if fonte is not None:  # PGC | FORMACAO | PNCP as the reports count them (old Formação rows included)
+        query = query.where(fonte_condition(fonte))
     if status is not None:
         query = query.where(coletas.c.status == status)
     return query

@@ -250,3 +250,19 @@ def test_mudancas_counts_filter_and_download(client, database_url):
     assert "1 linhas" in only and ">R$ 10,00<" in only and ">R$ 15,00<" in only  # antes, depois in pt-BR
     rows = json.loads(client.get("/mudancas.json?ano=2025&fonte=pncp").text)
     assert sorted((r["tipo"], r["chave"]) for r in rows) == [("alterada", "a"), ("incluida", "c"), ("removida", "b")]
+
+
+def test_coletas_list_filters_by_report_source(client, database_url):
+    old_formacao = add_coleta(database_url, dados={"argumentos": {"fonte_dados": "pgc"}})
+    pncp = add_coleta(database_url, dados={"argumentos": {"fonte_dados": "portal"}})
+    failed = add_coleta(database_url, fonte="PGC", spider="pgc", status="error")
+    login(client, "leo")
+
+    def listed(query: str) -> set[int]:
+        text = client.get("/coletas?" + query).text
+        return {n for n in (old_formacao, pncp, failed) if f'href="/coletas/{n}"' in text}
+
+    assert listed("fonte=FORMACAO") == {old_formacao}
+    assert listed("fonte=PNCP") == {pncp}
+    assert listed("status=error") == {failed}
+    assert listed("ano=2024") == set()
