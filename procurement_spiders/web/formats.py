@@ -39,6 +39,10 @@ def data_hora(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M:%S")
 
 
+def data_hora_curta(value: datetime | None) -> str:
+    return data_hora(value)[:16]
+
+
 def duracao(value: timedelta | float | None) -> str:
     if value is None:
         return "—"
@@ -66,4 +70,4 @@ def campo(value: str | None, nome: str | None) -> str:
     return value
 
 
-FILTERS = {"campo": campo, "brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}
+FILTERS = {"campo": campo, "data_hora_curta": data_hora_curta, "brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}
