@@ -31,15 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 import requests  # noqa: E402
-
 from sqlalchemy import create_engine, select  # noqa: E402
 
+from procurement_spiders.parsing.web_users import hash_password  # noqa: E402
 from procurement_spiders.reports.engine import sqlalchemy_url  # noqa: E402
 from procurement_spiders.reports.tables import coletas  # noqa: E402
 from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta  # noqa: E402
 from procurement_spiders.storage.migrations import apply_migrations  # noqa: E402
 from procurement_spiders.web.queries import DemandasQuery  # noqa: E402
-from procurement_spiders.web.users import hash_password  # noqa: E402
 from sandbox.local import free_port, wait_http  # noqa: E402
 
 CNPJ = "00394452000103"
@@ -59,9 +58,23 @@ def rows(n: int):
     start = date(2025, 2, 1)
     for i in range(1, n + 1):
         inicio = start + timedelta(days=i % 300)
-        yield (f"110511-{i}/2025", f"{i}/2025", f"110511-{i}/2025", f"Aquisição de material, lote {i}",
-               Decimal(i * 7919 % 500000) + Decimal("0.25"), inicio, inicio + timedelta(days=90), None, None,
-               STATUSES[i % len(STATUSES)], "Material", "COORDENAÇÃO DE LOGÍSTICA", "110511", CNPJ, None)
+        yield (
+            f"110511-{i}/2025",
+            f"{i}/2025",
+            f"110511-{i}/2025",
+            f"Aquisição de material, lote {i}",
+            Decimal(i * 7919 % 500000) + Decimal("0.25"),
+            inicio,
+            inicio + timedelta(days=90),
+            None,
+            None,
+            STATUSES[i % len(STATUSES)],
+            "Material",
+            "COORDENAÇÃO DE LOGÍSTICA",
+            "110511",
+            CNPJ,
+            None,
+        )
 
 
 def make_database(admin_url: str, n: int) -> tuple[str, int]:
@@ -71,8 +84,9 @@ def make_database(admin_url: str, n: int) -> tuple[str, int]:
     url = admin_url.rpartition("/")[0] + "/" + name
     apply_migrations(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        coleta = open_coleta(conn, fonte="PNCP", ano_referencia=2025, spider="pncp", job_id=None, orgao_cnpj=CNPJ,
-                             dados={})
+        coleta = open_coleta(
+            conn, fonte="PNCP", ano_referencia=2025, spider="pncp", job_id=None, orgao_cnpj=CNPJ, dados={}
+        )
         copy_demandas(conn, coleta, rows(n))
         finish_coleta(conn, coleta, status="success", dados={})
         # what autovacuum does after a large insert (PostgreSQL ≥ 13): statistics and the visibility map
@@ -114,17 +128,24 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     args = parser.parse_args()
     t = time.perf_counter()
     url, coleta = make_database(args.database_url, args.rows)
     print(f"{args.rows:,} demandas written in {time.perf_counter() - t:.1f} s (coleta {coleta})")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_", "API_", "DATABASE_"))}
-    env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", DATABASE_URL=url, API_HOST="127.0.0.1", API_PORT=str(port),
-               WEB_USERS=f"bench:leitura:{hash_password('bench-password')}", LOG_LEVEL="WARNING",
-               SCRAPYD_URL=f"http://127.0.0.1:{free_port()}")
+    env.update(
+        PROCUREMENT_ENV_FILE="/nonexistent/.env",
+        DATABASE_URL=url,
+        API_HOST="127.0.0.1",
+        API_PORT=str(port),
+        WEB_USERS=f"bench:leitura:{hash_password('bench-password')}",
+        LOG_LEVEL="WARNING",
+        SCRAPYD_URL=f"http://127.0.0.1:{free_port()}",
+    )
     web = subprocess.Popen([sys.executable, "-m", "procurement_spiders.web"], cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -160,10 +181,14 @@ def main() -> int:
     engine.dispose()
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{url.rpartition("/")[2]}" WITH (FORCE)')
-    print(f"coleta page ({args.clients} clients, {args.seconds:.0f} s): {len(web_lat)} requests, "
-          f"p50 {pct(web_lat, 50):.0f} ms, p95 {pct(web_lat, 95):.0f} ms")
-    print(f"same SQL directly (floor):   {len(sql_lat)} runs, p50 {pct(sql_lat, 50):.0f} ms, "
-          f"p95 {pct(sql_lat, 95):.0f} ms")
+    print(
+        f"coleta page ({args.clients} clients, {args.seconds:.0f} s): {len(web_lat)} requests, "
+        f"p50 {pct(web_lat, 50):.0f} ms, p95 {pct(web_lat, 95):.0f} ms"
+    )
+    print(
+        f"same SQL directly (floor):   {len(sql_lat)} runs, p50 {pct(sql_lat, 50):.0f} ms, "
+        f"p95 {pct(sql_lat, 95):.0f} ms"
+    )
     print(f"ratio p95 page / p95 SQL: {pct(web_lat, 95) / pct(sql_lat, 95):.2f}")
     return 0
 

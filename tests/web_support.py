@@ -11,7 +11,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from procurement_spiders.config import load_config
-from procurement_spiders.web.users import hash_password
+from procurement_spiders.parsing.web_users import hash_password
 
 PASSWORDS = {"ana": "operadora-secreta", "leo": "leitor-secreto"}
 USERS = f"ana:operador:{hash_password(PASSWORDS['ana'])} leo:leitura:{hash_password(PASSWORDS['leo'])}"
@@ -34,25 +34,43 @@ def csrf_of(html: str) -> str:
 
 def login(client, user: str) -> None:
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"usuario": user, "senha": PASSWORDS[user], "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"usuario": user, "senha": PASSWORDS[user], "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
 
 
-def add_coleta(database_url: str, *, fonte: str = "PNCP", ano: int = 2025, status: str = "success",
-               demandas: list[dict] | None = None, dados: dict | None = None, spider: str = "pncp",
-               job_id: str | None = None) -> int:
+def add_coleta(
+    database_url: str,
+    *,
+    fonte: str = "PNCP",
+    ano: int = 2025,
+    status: str = "success",
+    demandas: list[dict] | None = None,
+    dados: dict | None = None,
+    spider: str = "pncp",
+    job_id: str | None = None,
+) -> int:
     with psycopg.connect(database_url, autocommit=True) as conn:
         coleta_id = conn.execute(
             "INSERT INTO coletas (fonte, ano_referencia, spider, status, orgao_cnpj, dados, job_id) "
             "VALUES (%s, %s, %s, 'running', '00394452000103', %s, %s) RETURNING id",
-            (fonte, ano, spider, Jsonb(dados or {}), job_id)).fetchone()[0]
+            (fonte, ano, spider, Jsonb(dados or {}), job_id),
+        ).fetchone()[0]
         for n, d in enumerate(demandas or []):
-            conn.execute("INSERT INTO demandas (coleta_id, chave, dfd, descricao, valor, status, data_inicio) "
-                          "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                          (coleta_id, d.get("chave", f"k{n}"), d.get("dfd"), d.get("descricao"),
-                           Decimal(str(d["valor"])) if d.get("valor") is not None else None, d.get("status"),
-                           d.get("data_inicio")))
+            conn.execute(
+                "INSERT INTO demandas (coleta_id, chave, dfd, descricao, valor, status, data_inicio) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    coleta_id,
+                    d.get("chave", f"k{n}"),
+                    d.get("dfd"),
+                    d.get("descricao"),
+                    Decimal(str(d["valor"])) if d.get("valor") is not None else None,
+                    d.get("status"),
+                    d.get("data_inicio"),
+                ),
+            )
         if status != "running":
             conn.execute("UPDATE coletas SET status = %s WHERE id = %s", (status, coleta_id))
     return coleta_id

@@ -12,7 +12,7 @@ import sys
 import uvicorn
 
 from procurement_spiders.config import ConfigError, load_config
-from procurement_spiders.web.users import parse_users
+from procurement_spiders.parsing.web_users import parse_users
 
 
 def is_loopback(host: str) -> bool:
@@ -31,13 +31,22 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if not parse_users(config.web_users) and not is_loopback(config.api_host):
-        print(f"configuration error: API_HOST={config.api_host} is not a loopback address and WEB_USERS is empty; "
-              "create users with `python -m procurement_spiders.web.hash NAME operador`", file=sys.stderr)
+        print(
+            f"configuration error: API_HOST={config.api_host} is not a loopback address and WEB_USERS is empty; "
+            "create users with `python -m procurement_spiders.web.hash NAME operador`",
+            file=sys.stderr,
+        )
         return 2
     from procurement_spiders.web.app import create_app
 
-    uvicorn.run(create_app(config), host=config.api_host, port=config.api_port, proxy_headers=True,
-                log_level=config.log_level.lower(), access_log=False)
+    uvicorn.run(
+        create_app(config),
+        host=config.api_host,
+        port=config.api_port,
+        proxy_headers=True,
+        log_level=config.log_level.lower(),
+        access_log=False,
+    )
     return 0
 
 

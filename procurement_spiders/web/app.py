@@ -14,13 +14,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from procurement_spiders.config import Config
+from procurement_spiders.parsing.web_users import parse_users
 from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.scheduler.runner import ScrapydClient
 from procurement_spiders.web import formats
 from procurement_spiders.web.jobs import Coletor
 from procurement_spiders.web.queries import FinishedCache
 from procurement_spiders.web.security import LoginLimiter, LoginRequired, SecureCookieMiddleware, csrf_token
-from procurement_spiders.web.users import parse_users
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "procurement_session"
@@ -53,15 +53,22 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
     app.state.engine = report_engine(config.database_url) if config.database_url else None
     app.state.templates = templates()
     app.state.limiter = LoginLimiter()
-    app.state.scrapyd = ScrapydClient(config.scrapyd_url, config.scrapyd_username, config.scrapyd_password,
-                                      timeout=30.0)  # listspiders loads the egg: seconds on a busy host
+    app.state.scrapyd = ScrapydClient(
+        config.scrapyd_url, config.scrapyd_username, config.scrapyd_password, timeout=30.0
+    )  # listspiders loads the egg: seconds on a busy host
     app.state.coletor = Coletor(app.state.scrapyd)
     app.state.counts = FinishedCache()  # per app: one database
 
     # Without WEB_SESSION_SECRET each start signs with a new key: logins end on restart, nothing leaks.
     secret = config.web_session_secret or secrets.token_urlsafe(48)
-    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=False)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=False,
+    )
     app.add_middleware(SecureCookieMiddleware)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -78,8 +85,12 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         user = request.app.state.users.get(request.session.get("user") or "")
         return app.state.templates.TemplateResponse(
-            request, "erro.html", {"user": user, "status": exc.status_code, "mensagem": exc.detail},
-            status_code=exc.status_code, headers=exc.headers)
+            request,
+            "erro.html",
+            {"user": user, "status": exc.status_code, "mensagem": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     from procurement_spiders.web.routes import auth, coletas, iniciar, ops, relatorios
 

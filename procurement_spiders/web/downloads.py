@@ -40,8 +40,9 @@ def _json_chunks(columns: list[Col], rows: Iterator[dict]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def stream_table(engine: Engine, fmt: str, filename: str, columns: list[Col],
-                 rows: Callable[[Connection], Iterator[dict]]) -> StreamingResponse:
+def stream_table(
+    engine: Engine, fmt: str, filename: str, columns: list[Col], rows: Callable[[Connection], Iterator[dict]]
+) -> StreamingResponse:
     """`fmt` is csv or json (dot decimals, ISO dates); the connection lives as long as the stream."""
 
     def body() -> Iterator[bytes]:
@@ -51,8 +52,9 @@ def stream_table(engine: Engine, fmt: str, filename: str, columns: list[Col],
                 yield chunk.encode("utf-8")
 
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    return StreamingResponse(body(), media_type=media,
-                             headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+    return StreamingResponse(
+        body(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    )
 
 
 def workbook_response(write: Callable[[str], object], filename: str) -> FileResponse:

@@ -70,4 +70,12 @@ def campo(value: str | None, nome: str | None) -> str:
     return value
 
 
-FILTERS = {"campo": campo, "data_hora_curta": data_hora_curta, "brl": brl, "inteiro": inteiro, "data": data, "data_hora": data_hora, "duracao": duracao}
+FILTERS = {
+    "campo": campo,
+    "data_hora_curta": data_hora_curta,
+    "brl": brl,
+    "inteiro": inteiro,
+    "data": data,
+    "data_hora": data_hora,
+    "duracao": duracao,
+}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from procurement_spiders.web.users import ROLES, hash_password
+from procurement_spiders.parsing.web_users import ROLES, hash_password
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,22 +9,27 @@ the same run pending or running (the scheduler's overlap rule, `find_active`).
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+import requests
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, FONTES
-from procurement_spiders.web.formats import BRASILIA
 from procurement_spiders.scheduler.runner import ScrapydClient, ScrapydError, find_active, job_id
 from procurement_spiders.scheduler.schedule import DEFAULT_PROJECT, run_key
+from procurement_spiders.web.formats import BRASILIA
 
 logger = logging.getLogger(__name__)
-ESTADOS = {"aguardando": "aguardando a vez", "pending": "na fila do scrapyd", "running": "em execução",
-           "finished": "terminado", "cancelado": "cancelado", "erro": "não iniciado (erro)"}
+ESTADOS = {
+    "aguardando": "aguardando a vez",
+    "pending": "na fila do scrapyd",
+    "running": "em execução",
+    "finished": "terminado",
+    "cancelado": "cancelado",
+    "erro": "não iniciado (erro)",
+}
 PROGRESS_MARKERS = ("progress:", "coleta ", "attended login", "Spider closed", "ERROR", "CRITICAL")
 
 
@@ -51,7 +56,7 @@ class Execucao:
     ano: int
     usuario: str
     passos: list[Passo]
-    iniciada_em: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    iniciada_em: datetime = field(default_factory=lambda: datetime.now(UTC))
     cancelada: bool = False
 
     @property
@@ -84,14 +89,16 @@ class Coletor:
     async def iniciar(self, ano: int, cnpj: str | None, uasg: str | None, fontes: list[str], usuario: str) -> Execucao:
         async with self.lock:
             if self.execucao is not None and self.execucao.ativa:
-                raise Recusa("Já há uma coleta em andamento (iniciada por "
-                              f"{self.execucao.usuario}). Aguarde o fim ou cancele-a antes de iniciar outra.")
+                raise Recusa(
+                    "Já há uma coleta em andamento (iniciada por "
+                    f"{self.execucao.usuario}). Aguarde o fim ou cancele-a antes de iniciar outra."
+                )
             fontes = [f for f in FONTES if f in fontes]
             if not fontes:
                 raise Recusa("Escolha ao menos uma fonte.")
             try:
-                spiders = await asyncio.to_thread(self.client.list_spiders, self.project)
-                jobs = await asyncio.to_thread(self.client.list_jobs, self.project)
+                spiders = await asyncio.to_thread(self.client.spiders, self.project)
+                jobs = await asyncio.to_thread(self.client.jobs, self.project)
             except ScrapydError as exc:
                 raise Recusa(f"O scrapyd não respondeu: {exc}") from None
             passos = []
@@ -101,8 +108,10 @@ class Coletor:
                     raise Recusa(f"O projeto no scrapyd não tem o spider {spider}: faça o deploy (make deploy).")
                 active = find_active(jobs, spider, run_key(spider, args, {}), args)
                 if active is not None:
-                    raise Recusa(f"{FONTE_LABELS[fonte]} de {ano} já está em andamento no scrapyd "
-                                 f"(job {active.get('id')}, {ESTADOS.get(active['state'], active['state'])}).")
+                    raise Recusa(
+                        f"{FONTE_LABELS[fonte]} de {ano} já está em andamento no scrapyd "
+                        f"(job {active.get('id')}, {ESTADOS.get(active['state'], active['state'])})."
+                    )
                 passos.append(Passo(fonte, spider, args))
             self.execucao = Execucao(ano, usuario, passos)
         await self.avancar()
@@ -132,12 +141,13 @@ class Coletor:
             if execucao is None or not execucao.ativa:
                 return
             try:
-                jobs = await asyncio.to_thread(self.client.list_jobs, self.project)
+                jobs = await asyncio.to_thread(self.client.jobs, self.project)
             except ScrapydError as exc:
                 logger.warning("scrapyd unreachable while following the execução: %s", exc)
                 return
-            states = {str(j.get("id")): state for state in ("pending", "running", "finished")
-                      for j in jobs.get(state, [])}
+            states = {
+                str(j.get("id")): state for state in ("pending", "running", "finished") for j in jobs.get(state, [])
+            }
             for passo in execucao.passos:
                 if passo.job_id is not None and not passo.concluido:
                     passo.estado = states.get(passo.job_id, passo.estado)
@@ -151,8 +161,8 @@ class Coletor:
                 return
             try:
                 jid = job_id(current.spider, run_key(current.spider, current.args, {}))
-                current.job_id = await asyncio.to_thread(self.client.schedule, self.project, current.spider, jid,
-                                                         current.args, {})
+                params = [("jobid", jid), *sorted(current.args.items())]
+                current.job_id = await asyncio.to_thread(self.client.schedule, self.project, current.spider, params)
                 current.estado = "pending"
             except ScrapydError as exc:
                 current.estado, current.erro = "erro", str(exc)
@@ -170,20 +180,17 @@ class Coletor:
         if passo.job_id is None:
             return []
         url = f"{self.client.url.rstrip('/')}/logs/{self.project}/{passo.spider}/{passo.job_id}.log"
-        headers = {}
-        if self.client.username and self.client.password:
-            token = base64.b64encode(f"{self.client.username}:{self.client.password}".encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
         try:
             # scrapyd's file server fails on a suffix range longer than the file: ask for the size first
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers, method="HEAD"), timeout=5) as r:
-                size = int(r.headers.get("Content-Length") or 0)
-            if size > max_bytes:
-                headers["Range"] = f"bytes={size - max_bytes}-"
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
-                text = resp.read(max_bytes + 1).decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError, ValueError):
+            head = requests.head(url, auth=self.client.auth, timeout=5)
+            size = int(head.headers.get("Content-Length") or 0) if head.ok else 0
+            headers = {"Range": f"bytes={size - max_bytes}-"} if size > max_bytes else {}
+            resp = requests.get(url, auth=self.client.auth, headers=headers, timeout=5)
+        except (requests.RequestException, ValueError):
             return []
+        if not resp.ok:
+            return []
+        text = resp.content[-max_bytes:].decode("utf-8", "replace")
         found = [_short(line) for line in text.splitlines() if any(m in line for m in PROGRESS_MARKERS)]
         return [line[:300] for line in found[-lines:]]
 

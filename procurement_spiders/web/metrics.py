@@ -58,29 +58,37 @@ class ProjectCollector(Collector):
             return
         up.add_metric([], 1)
         yield up
-        family = GaugeMetricFamily("procurement_coletas", "Coletas stored, by source and status",
-                                   labels=["fonte", "status"])
+        family = GaugeMetricFamily(
+            "procurement_coletas", "Coletas stored, by source and status", labels=["fonte", "status"]
+        )
         for fonte, status, n in coletas:
             family.add_metric([fonte, status], n)
         yield family
-        family = GaugeMetricFamily("procurement_coleta_last_success_timestamp_seconds",
-                                   "When the latest successful coleta of a source and PCA year finished",
-                                   labels=["fonte", "ano"])
+        family = GaugeMetricFamily(
+            "procurement_coleta_last_success_timestamp_seconds",
+            "When the latest successful coleta of a source and PCA year finished",
+            labels=["fonte", "ano"],
+        )
         for fonte, ano, epoch in last:
             family.add_metric([fonte, str(ano)], float(epoch))
         yield family
-        family = GaugeMetricFamily("procurement_demandas", "Demandas stored, by the source of their coleta",
-                                   labels=["fonte"])
+        family = GaugeMetricFamily(
+            "procurement_demandas", "Demandas stored, by the source of their coleta", labels=["fonte"]
+        )
         for fonte, n in demandas:
             family.add_metric([fonte], n)
         yield family
-        family = GaugeMetricFamily("procurement_coleta_last_duration_seconds",
-                                   "Duration of the latest finished coleta of each source", labels=["fonte"])
+        family = GaugeMetricFamily(
+            "procurement_coleta_last_duration_seconds",
+            "Duration of the latest finished coleta of each source",
+            labels=["fonte"],
+        )
         for fonte, seconds in durations:
             family.add_metric([fonte], float(seconds))
         yield family
-        dropped = GaugeMetricFamily("procurement_items_dropped", "Items dropped by validation, all coletas",
-                                    labels=["fonte"])
+        dropped = GaugeMetricFamily(
+            "procurement_items_dropped", "Items dropped by validation, all coletas", labels=["fonte"]
+        )
         anomalies = GaugeMetricFamily("procurement_anomalies", "Anomalies recorded, all coletas", labels=["fonte"])
         for fonte, n_dropped, n_anomalies in drops:
             dropped.add_metric([fonte], n_dropped)
@@ -91,7 +99,7 @@ class ProjectCollector(Collector):
     def _scrapyd(self):
         up = GaugeMetricFamily("procurement_scrapyd_up", "1 when scrapyd answered this scrape")
         try:
-            jobs = self.scrapyd.list_jobs(self.project)
+            jobs = self.scrapyd.jobs(self.project)
         except ScrapydError:
             up.add_metric([], 0)
             yield up

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Integer, String, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnClause
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, fonte_condition, fonte_of_row
 from procurement_spiders.reports.tables import coletas, demandas
@@ -15,41 +16,73 @@ PAGE_SIZE = 50
 STATUSES = ("running", "success", "error")
 STATUS_LABELS = {"running": "em andamento", "success": "sucesso", "error": "erro"}
 # Sortable columns of a coleta's demandas (whitelist: the sort key never reaches SQL as text).
-SORTS = {"chave": demandas.c.chave, "dfd": demandas.c.dfd, "descricao": demandas.c.descricao,
-         "valor": demandas.c.valor, "status": demandas.c.status, "data_inicio": demandas.c.data_inicio,
-         "data_fim": demandas.c.data_fim, "categoria": demandas.c.categoria}
-
+SORTS = {
+    "chave": demandas.c.chave,
+    "dfd": demandas.c.dfd,
+    "descricao": demandas.c.descricao,
+    "valor": demandas.c.valor,
+    "status": demandas.c.status,
+    "data_inicio": demandas.c.data_inicio,
+    "data_fim": demandas.c.data_fim,
+    "categoria": demandas.c.categoria,
+}
 
 
 def _search_text():
     """The text the search box looks in; identical to the expression of migration 005's trigram
     index (constants inlined, not bound, so every plan can match the index)."""
-    blank, space = literal_column("''"), literal_column("' '")
+    blank: ColumnClause[str] = literal_column("''")
+    space: ColumnClause[str] = literal_column("' '")
     d = demandas.c
-    return (func.coalesce(d.descricao, blank).op("||")(space).op("||")(d.chave).op("||")(space)
-            .op("||")(func.coalesce(d.dfd, blank)).op("||")(space).op("||")(func.coalesce(d.contratacao, blank))
-            .op("||")(space).op("||")(func.coalesce(d.requisitante, blank)))
+    return (
+        func.coalesce(d.descricao, blank)
+        .op("||")(space)
+        .op("||")(d.chave)
+        .op("||")(space)
+        .op("||")(func.coalesce(d.dfd, blank))
+        .op("||")(space)
+        .op("||")(func.coalesce(d.contratacao, blank))
+        .op("||")(space)
+        .op("||")(func.coalesce(d.requisitante, blank))
+    )
 
 
 def _dados_count(path: str):
     return func.coalesce(cast(coletas.c.dados.op("#>>")(text(f"'{path}'")), Integer), 0)
 
 
-def coletas_select(*, ano: int | None = None, fonte: str | None = None, status: str | None = None,
-                   limit: int = 100):
+def coletas_select(*, ano: int | None = None, fonte: str | None = None, status: str | None = None, limit: int = 100):
     """Newest first, with per-coleta counts (a LATERAL aggregate: only the listed coletas are summed)."""
-    totals = (select(func.count().label("demandas"), func.sum(demandas.c.valor).label("valor_total"))
-              .where(demandas.c.coleta_id == coletas.c.id).lateral("totais"))
-    anomalias = func.coalesce(func.jsonb_array_length(
-        func.coalesce(coletas.c.dados["anomalias"], cast(text("'[]'"), JSONB))), 0)
-    query = (select(coletas.c.id, coletas.c.fonte, coletas.c.spider, coletas.c.ano_referencia, coletas.c.orgao_cnpj,
-                    coletas.c.data_coleta, coletas.c.finished_at, coletas.c.status, coletas.c.job_id,
-                    coletas.c.dados["argumentos"].label("argumentos"),
-                    (coletas.c.finished_at - coletas.c.data_coleta).label("duracao"),
-                    totals.c.demandas, totals.c.valor_total,
-                    _dados_count("{descartes,total}").label("descartes"), anomalias.label("anomalias"))
-             .select_from(coletas.join(totals, text("true")))
-             .order_by(coletas.c.data_coleta.desc(), coletas.c.id.desc()).limit(limit))
+    totals = (
+        select(func.count().label("demandas"), func.sum(demandas.c.valor).label("valor_total"))
+        .where(demandas.c.coleta_id == coletas.c.id)
+        .lateral("totais")
+    )
+    anomalias = func.coalesce(
+        func.jsonb_array_length(func.coalesce(coletas.c.dados["anomalias"], cast(text("'[]'"), JSONB))), 0
+    )
+    query = (
+        select(
+            coletas.c.id,
+            coletas.c.fonte,
+            coletas.c.spider,
+            coletas.c.ano_referencia,
+            coletas.c.orgao_cnpj,
+            coletas.c.data_coleta,
+            coletas.c.finished_at,
+            coletas.c.status,
+            coletas.c.job_id,
+            coletas.c.dados["argumentos"].label("argumentos"),
+            (coletas.c.finished_at - coletas.c.data_coleta).label("duracao"),
+            totals.c.demandas,
+            totals.c.valor_total,
+            _dados_count("{descartes,total}").label("descartes"),
+            anomalias.label("anomalias"),
+        )
+        .select_from(coletas.join(totals, text("true")))
+        .order_by(coletas.c.data_coleta.desc(), coletas.c.id.desc())
+        .limit(limit)
+    )
     if ano is not None:
         query = query.where(coletas.c.ano_referencia == ano)
     if fonte is not None:  # PGC | FORMACAO | PNCP as the reports count them (old Formação rows included)
@@ -107,10 +140,17 @@ class DemandasQuery:
         if not column.nullable:  # chave: its unique index (coleta_id, chave) as it is
             order = (column.desc(), demandas.c.id.desc()) if self.desc else (column.asc(), demandas.c.id.asc())
         else:
-            order = (column.desc().nulls_last(), demandas.c.id.desc()) if self.desc else \
-                (column.asc().nulls_first(), demandas.c.id.asc())
-        return (self.where(select(demandas), coleta_id).order_by(*order)
-                .limit(self.page_size).offset((max(self.pagina, 1) - 1) * self.page_size))
+            order = (
+                (column.desc().nulls_last(), demandas.c.id.desc())
+                if self.desc
+                else (column.asc().nulls_first(), demandas.c.id.asc())
+            )
+        return (
+            self.where(select(demandas), coleta_id)
+            .order_by(*order)
+            .limit(self.page_size)
+            .offset((max(self.pagina, 1) - 1) * self.page_size)
+        )
 
     def count_select(self, coleta_id: int):
         return self.where(select(func.count()).select_from(demandas), coleta_id)
@@ -142,17 +182,25 @@ class FinishedCache:
 def demandas_page(conn: Connection, coleta: dict, query: DemandasQuery, cache: FinishedCache) -> tuple[list[dict], int]:
     coleta_id, finished = coleta["id"], coleta["status"] != "running"
     rows = [dict(r) for r in conn.execute(query.page_select(coleta_id)).mappings()]
-    total = cache.get(finished, ("count", coleta_id, query.busca, query.status),
-                      lambda: conn.execute(query.count_select(coleta_id)).scalar_one())
+    total = cache.get(
+        finished,
+        ("count", coleta_id, query.busca, query.status),
+        lambda: conn.execute(query.count_select(coleta_id)).scalar_one(),
+    )
     return rows, total
 
 
 def demandas_statuses(conn: Connection, coleta: dict, cache: FinishedCache) -> list[tuple[str, int]]:
-    query = (select(demandas.c.status, func.count()).where(demandas.c.coleta_id == coleta["id"],
-                                                         demandas.c.status.isnot(None))
-             .group_by(demandas.c.status).order_by(func.count().desc()).limit(30))
-    return cache.get(coleta["status"] != "running", ("statuses", coleta["id"]),
-                     lambda: [(s, n) for s, n in conn.execute(query)])
+    query = (
+        select(demandas.c.status, func.count())
+        .where(demandas.c.coleta_id == coleta["id"], demandas.c.status.isnot(None))
+        .group_by(demandas.c.status)
+        .order_by(func.count().desc())
+        .limit(30)
+    )
+    return cache.get(
+        coleta["status"] != "running", ("statuses", coleta["id"]), lambda: [(s, n) for s, n in conn.execute(query)]
+    )
 
 
 def anos_com_coletas(conn: Connection) -> list[int]:
@@ -164,8 +212,13 @@ def coletas_of_jobs(conn: Connection, job_ids: list[str]) -> dict[str, dict]:
     """The coleta each scrapyd job created (by `coletas.job_id`), with its live demandas count."""
     if not job_ids:
         return {}
-    count = (select(func.count()).where(demandas.c.coleta_id == coletas.c.id).scalar_subquery())
-    query = select(coletas.c.id, coletas.c.job_id, coletas.c.status, coletas.c.dados["aguardando_login"]
-                   .label("aguardando_login"), cast(coletas.c.dados["finish_reason"].astext, String)
-                   .label("finish_reason"), count.label("demandas")).where(coletas.c.job_id.in_(job_ids))
+    count = select(func.count()).where(demandas.c.coleta_id == coletas.c.id).scalar_subquery()
+    query = select(
+        coletas.c.id,
+        coletas.c.job_id,
+        coletas.c.status,
+        coletas.c.dados["aguardando_login"].label("aguardando_login"),
+        cast(coletas.c.dados["finish_reason"].astext, String).label("finish_reason"),
+        count.label("demandas"),
+    ).where(coletas.c.job_id.in_(job_ids))
     return {r["job_id"]: dict(r) for r in conn.execute(query).mappings()}

@@ -8,10 +8,11 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
-from procurement_spiders.web.users import WebUser
+from procurement_spiders.parsing.web_users import WebUser
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -35,6 +36,11 @@ def operador(request: Request) -> WebUser:
     if not user.operador:
         raise HTTPException(403, "Somente usuários com o papel operador podem iniciar ou cancelar coletas.")
     return user
+
+
+# Route parameters (FastAPI's Annotated form): the logged-in user, or an operador (else 403).
+User = Annotated[WebUser, Depends(current_user)]
+Operador = Annotated[WebUser, Depends(operador)]
 
 
 def csrf_token(request: Request) -> str:
@@ -76,8 +82,9 @@ class LoginLimiter:
     def retry_after(self, *keys: str) -> int:
         """Seconds until another attempt is allowed (0: allowed now)."""
         with self.lock:
-            waits = [self._recent(k)[0] + self.window - self.clock()
-                     for k in keys if len(self._recent(k)) >= self.attempts]
+            waits = [
+                self._recent(k)[0] + self.window - self.clock() for k in keys if len(self._recent(k)) >= self.attempts
+            ]
         return int(max(waits)) + 1 if waits else 0
 
     def failed(self, *keys: str) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from procurement_spiders.parsing.web_users import verify_password
 from procurement_spiders.web.security import check_csrf
-from procurement_spiders.web.users import verify_password
 
 router = APIRouter()
 # Checked when the name is unknown, so an unknown name costs the same time as a wrong password.
@@ -24,7 +25,8 @@ def _safe_next(target: str | None) -> str:
 
 def _page(request: Request, *, erro: str | None = None, proximo: str = "/", status: int = 200, headers=None):
     return request.app.state.templates.TemplateResponse(
-        request, "login.html", {"user": None, "erro": erro, "proximo": proximo}, status_code=status, headers=headers)
+        request, "login.html", {"user": None, "erro": erro, "proximo": proximo}, status_code=status, headers=headers
+    )
 
 
 @router.get("/login")
@@ -33,14 +35,24 @@ def login_form(request: Request, proximo: str | None = None):
 
 
 @router.post("/login", dependencies=[Depends(check_csrf)])
-async def login(request: Request, usuario: str = Form(""), senha: str = Form(""), proximo: str = Form("/")):
+async def login(
+    request: Request,
+    usuario: Annotated[str, Form()] = "",
+    senha: Annotated[str, Form()] = "",
+    proximo: Annotated[str, Form()] = "/",
+):
     state = request.app.state
     client = request.client.host if request.client else "?"
     keys = (f"ip:{client}", f"user:{usuario.lower()[:64]}")
     wait = state.limiter.retry_after(*keys)
     if wait:
-        return _page(request, erro=f"Muitas tentativas. Tente de novo em {wait} s.", proximo=_safe_next(proximo),
-                     status=429, headers={"Retry-After": str(wait)})
+        return _page(
+            request,
+            erro=f"Muitas tentativas. Tente de novo em {wait} s.",
+            proximo=_safe_next(proximo),
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
     user = state.users.get(usuario)
     ok = await asyncio.to_thread(verify_password, senha, user.password_hash if user else _DUMMY_HASH)
     if not (user and ok):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from procurement_spiders.reports import columns
 from procurement_spiders.reports.fontes import FONTE_LABELS
@@ -23,8 +23,7 @@ from procurement_spiders.web.queries import (
     demandas_page,
     demandas_statuses,
 )
-from procurement_spiders.web.security import current_user
-from procurement_spiders.web.users import WebUser
+from procurement_spiders.web.security import User
 
 router = APIRouter()
 DROP_REASONS = {"InvalidDemanda": "dados inválidos", "DropItem": "descartado pela validação"}
@@ -41,17 +40,27 @@ def _opt(value: str | None) -> str | None:
 
 
 @router.get("/coletas")
-def coletas_page(request: Request, user: WebUser = Depends(current_user), ano: str | None = None,
-                 fonte: str | None = None, status: str | None = None):
+def coletas_page(
+    request: Request, user: User, ano: str | None = None, fonte: str | None = None, status: str | None = None
+):
     ano_n = int(ano) if ano and ano.strip().isdigit() else None
     fonte = _opt(fonte) if _opt(fonte) in ("PGC", "FORMACAO", "PNCP") else None
     status = _opt(status) if _opt(status) in STATUSES else None
     with _engine(request).connect() as conn:
         rows = coleta_rows(conn, ano=ano_n, fonte=fonte, status=status)
         anos = anos_com_coletas(conn)
-    return request.app.state.templates.TemplateResponse(request, "coletas.html", {
-        "user": user, "rows": rows, "anos": anos, "filtro": {"ano": ano_n, "fonte": fonte, "status": status},
-        "fontes": FONTE_LABELS, "status_labels": STATUS_LABELS})
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "coletas.html",
+        {
+            "user": user,
+            "rows": rows,
+            "anos": anos,
+            "filtro": {"ano": ano_n, "fonte": fonte, "status": status},
+            "fontes": FONTE_LABELS,
+            "status_labels": STATUS_LABELS,
+        },
+    )
 
 
 def _anomalias(dados: dict) -> list[dict]:
@@ -59,8 +68,13 @@ def _anomalias(dados: dict) -> list[dict]:
     for a in dados.get("anomalias") or []:
         if isinstance(a, dict):
             detalhes = {k: v for k, v in a.items() if k not in ("tipo", "mensagem")}
-            out.append({"tipo": str(a.get("tipo", "")), "mensagem": str(a.get("mensagem", "")),
-                        "detalhes": ", ".join(f"{k}: {v}" for k, v in detalhes.items())[:300]})
+            out.append(
+                {
+                    "tipo": str(a.get("tipo", "")),
+                    "mensagem": str(a.get("mensagem", "")),
+                    "detalhes": ", ".join(f"{k}: {v}" for k, v in detalhes.items())[:300],
+                }
+            )
     return out
 
 
@@ -69,18 +83,30 @@ def _descartes(dados: dict) -> dict:
     registros = []
     for r in (d.get("registros") or [])[:200]:
         item = r.get("item") if isinstance(r.get("item"), dict) else {}
-        registros.append({"motivo": DROP_REASONS.get(r.get("motivo"), r.get("motivo")),
-                          "mensagem": str(r.get("mensagem", ""))[:300],
-                          "chave": item.get("chave") or item.get("dfd") or item.get("contratacao") or "—"})
+        registros.append(
+            {
+                "motivo": DROP_REASONS.get(r.get("motivo"), r.get("motivo")),
+                "mensagem": str(r.get("mensagem", ""))[:300],
+                "chave": item.get("chave") or item.get("dfd") or item.get("contratacao") or "—",
+            }
+        )
     return {"total": d.get("total", 0), "por_motivo": d.get("por_motivo") or {}, "registros": registros}
 
 
 @router.get("/coletas/{coleta_id}")
-def coleta_page(request: Request, coleta_id: int, user: WebUser = Depends(current_user),
-                busca: str | None = Query(None, max_length=200), situacao: str | None = Query(None, max_length=200),
-                ordem: str = "chave", desc: bool = False, pagina: int = Query(1, ge=1, le=1_000_000)):
-    query = DemandasQuery(busca=_opt(busca), status=_opt(situacao), ordem=ordem if ordem in SORTS else "chave",
-                          desc=desc, pagina=pagina)
+def coleta_page(
+    request: Request,
+    coleta_id: int,
+    user: User,
+    busca: Annotated[str | None, Query(max_length=200)] = None,
+    situacao: Annotated[str | None, Query(max_length=200)] = None,
+    ordem: str = "chave",
+    desc: bool = False,
+    pagina: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+):
+    query = DemandasQuery(
+        busca=_opt(busca), status=_opt(situacao), ordem=ordem if ordem in SORTS else "chave", desc=desc, pagina=pagina
+    )
     with _engine(request).connect() as conn:
         coleta = coleta_detail(conn, coleta_id)
         if coleta is None:
@@ -95,15 +121,29 @@ def coleta_page(request: Request, coleta_id: int, user: WebUser = Depends(curren
         merged = {**params, "ordem": query.ordem, "desc": int(query.desc), "pagina": query.pagina, **change}
         return f"/coletas/{coleta_id}?{urlencode(merged)}"
 
-    return request.app.state.templates.TemplateResponse(request, "coleta.html", {
-        "user": user, "coleta": coleta, "rows": rows, "total": total, "q": query, "paginas": paginas,
-        "situacoes": situacoes, "link": link, "anomalias": _anomalias(dados), "descartes": _descartes(dados),
-        "status_labels": STATUS_LABELS, "sorts": SORTS, "download_query": urlencode(params)})
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "coleta.html",
+        {
+            "user": user,
+            "coleta": coleta,
+            "rows": rows,
+            "total": total,
+            "q": query,
+            "paginas": paginas,
+            "situacoes": situacoes,
+            "link": link,
+            "anomalias": _anomalias(dados),
+            "descartes": _descartes(dados),
+            "status_labels": STATUS_LABELS,
+            "sorts": SORTS,
+            "download_query": urlencode(params),
+        },
+    )
 
 
 @router.get("/coletas/{coleta_id}/demandas.{fmt}")
-def coleta_download(request: Request, coleta_id: int, fmt: Literal["csv", "json"],
-                    user: WebUser = Depends(current_user)):
+def coleta_download(request: Request, coleta_id: int, fmt: Literal["csv", "json"], user: User):
     engine = _engine(request)
     with engine.connect() as conn:
         coleta = coleta_detail(conn, coleta_id)

@@ -19,9 +19,10 @@ router = APIRouter()
 def health(request: Request) -> JSONResponse:
     """`{"status": "ok", "database": "connected", "selenium": "connected", "timestamp": …}`; on a
     failure 503, status "error" and `down` listing the parts that are down."""
-    ok, body = check_health(request.app.state.config)
+    ok, parts = check_health(request.app.state.config)
+    body: dict[str, object] = dict(parts)
     if not ok:
-        body["down"] = unhealthy_parts(body)
+        body["down"] = unhealthy_parts(parts)
     return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
 

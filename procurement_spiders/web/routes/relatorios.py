@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import Integer, Text, any_, cast, func, literal, select
 
 from procurement_spiders.reports import columns, geral, mudancas
@@ -17,14 +17,19 @@ from procurement_spiders.reports.workbook import write_planilha
 from procurement_spiders.web.downloads import stream_table, workbook_response
 from procurement_spiders.web.queries import anos_com_coletas
 from procurement_spiders.web.routes.coletas import _engine
-from procurement_spiders.web.security import current_user
-from procurement_spiders.web.users import WebUser
+from procurement_spiders.web.security import User
 
 router = APIRouter()
 PAGE = 100
-BADGE_COLORS = {"SO_NO_PGC": "laranja", "APROVADA_NAO_PUBLICADA": "vermelho", "PNCP_SEM_DFD_NO_PGC": "roxo",
-                "CANCELADO_NO_PLANO": "vermelho", "VALOR_DIVERGENTE": "amarelo", "DATAS_DIVERGENTES": "azul",
-                "DFD_DUPLICADO": "cinza"}
+BADGE_COLORS = {
+    "SO_NO_PGC": "laranja",
+    "APROVADA_NAO_PUBLICADA": "vermelho",
+    "PNCP_SEM_DFD_NO_PGC": "roxo",
+    "CANCELADO_NO_PLANO": "vermelho",
+    "VALOR_DIVERGENTE": "amarelo",
+    "DATAS_DIVERGENTES": "azul",
+    "DFD_DUPLICADO": "cinza",
+}
 
 
 def _ano(conn, ano: int | None) -> int:
@@ -39,11 +44,26 @@ def _geral_request(conn, request: Request, ano: int):
 
 
 @router.get("/geral")
-def geral_page(request: Request, user: WebUser = Depends(current_user), ano: int | None = Query(None, ge=2021, le=2100),
-               achado: str | None = None, pagina: int = Query(1, ge=1, le=100_000)):
+def geral_page(
+    request: Request,
+    user: User,
+    ano: Annotated[int | None, Query(ge=2021, le=2100)] = None,
+    achado: str | None = None,
+    pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
     achado = achado if achado in geral.FINDINGS else None
-    context = {"user": user, "achado": achado, "findings": geral.FINDINGS, "cores": BADGE_COLORS,
-               "fontes": FONTE_LABELS, "pagina": pagina, "paginas": 1, "rows": [], "erro": None, "req": None}
+    context: dict[str, Any] = {
+        "user": user,
+        "achado": achado,
+        "findings": geral.FINDINGS,
+        "cores": BADGE_COLORS,
+        "fontes": FONTE_LABELS,
+        "pagina": pagina,
+        "paginas": 1,
+        "rows": [],
+        "erro": None,
+        "req": None,
+    }
     with _engine(request).connect() as conn:
         context["ano"] = ano = _ano(conn, ano)
         context["anos"] = anos_com_coletas(conn)
@@ -59,8 +79,12 @@ def geral_page(request: Request, user: WebUser = Depends(current_user), ano: int
             if achado:
                 filtered = filtered.where(literal(achado, Text) == any_(sub.c.achados))
             total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
-            order = (sub.c.dfd.is_(None), cast(func.split_part(sub.c.dfd, "/", 2), Integer),
-                     cast(func.split_part(sub.c.dfd, "/", 1), Integer), sub.c.chave)
+            order = (
+                sub.c.dfd.is_(None),
+                cast(func.split_part(sub.c.dfd, "/", 2), Integer),
+                cast(func.split_part(sub.c.dfd, "/", 1), Integer),
+                sub.c.chave,
+            )
             page = filtered.order_by(*order).limit(PAGE).offset((pagina - 1) * PAGE)
             context["rows"] = [dict(r) for r in conn.execute(page).mappings()]
             context["total"] = total
@@ -69,8 +93,9 @@ def geral_page(request: Request, user: WebUser = Depends(current_user), ano: int
 
 
 @router.get("/geral.{fmt}")
-def geral_download(request: Request, fmt: Literal["csv", "json"], ano: int = Query(..., ge=2021, le=2100),
-                   user: WebUser = Depends(current_user)):
+def geral_download(
+    request: Request, fmt: Literal["csv", "json"], user: User, ano: Annotated[int, Query(ge=2021, le=2100)]
+):
     engine = _engine(request)
     with engine.connect() as conn:
         try:
@@ -81,13 +106,29 @@ def geral_download(request: Request, fmt: Literal["csv", "json"], ano: int = Que
 
 
 @router.get("/mudancas")
-def mudancas_page(request: Request, user: WebUser = Depends(current_user),
-                  ano: int | None = Query(None, ge=2021, le=2100), fonte: str = "pncp", tipo: str | None = None,
-                  pagina: int = Query(1, ge=1, le=100_000)):
+def mudancas_page(
+    request: Request,
+    user: User,
+    ano: Annotated[int | None, Query(ge=2021, le=2100)] = None,
+    fonte: str = "pncp",
+    tipo: str | None = None,
+    pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
     fonte = fonte if fonte in FONTE_ARGUMENTS else "pncp"
     tipo = tipo if tipo in mudancas.TIPOS else None
-    context = {"user": user, "fonte": fonte, "fontes": FONTE_ARGUMENTS, "labels": FONTE_LABELS, "tipo": tipo,
-               "tipos": mudancas.TIPOS, "pagina": pagina, "paginas": 1, "rows": [], "erro": None, "req": None}
+    context: dict[str, Any] = {
+        "user": user,
+        "fonte": fonte,
+        "fontes": FONTE_ARGUMENTS,
+        "labels": FONTE_LABELS,
+        "tipo": tipo,
+        "tipos": mudancas.TIPOS,
+        "pagina": pagina,
+        "paginas": 1,
+        "rows": [],
+        "erro": None,
+        "req": None,
+    }
     with _engine(request).connect() as conn:
         context["ano"] = ano = _ano(conn, ano)
         context["anos"] = anos_com_coletas(conn)
@@ -109,8 +150,13 @@ def mudancas_page(request: Request, user: WebUser = Depends(current_user),
 
 
 @router.get("/mudancas.{fmt}")
-def mudancas_download(request: Request, fmt: Literal["csv", "json"], ano: int = Query(..., ge=2021, le=2100),
-                      fonte: str = "pncp", user: WebUser = Depends(current_user)):
+def mudancas_download(
+    request: Request,
+    fmt: Literal["csv", "json"],
+    user: User,
+    ano: Annotated[int, Query(ge=2021, le=2100)],
+    fonte: str = "pncp",
+):
     engine = _engine(request)
     with engine.connect() as conn:
         try:
@@ -121,7 +167,7 @@ def mudancas_download(request: Request, fmt: Literal["csv", "json"], ano: int = 
 
 
 @router.get("/planilha.xlsx")
-def planilha(request: Request, ano: int = Query(..., ge=2021, le=2100), user: WebUser = Depends(current_user)):
+def planilha(request: Request, user: User, ano: Annotated[int, Query(ge=2021, le=2100)]):
     engine = _engine(request)
     with engine.connect() as conn:
         try:

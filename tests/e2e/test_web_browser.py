@@ -12,7 +12,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
@@ -22,10 +21,10 @@ import requests
 from selenium.webdriver.common.by import By
 
 from procurement_spiders.reports.geral import FINDINGS
-from tests.conftest import MAIN_CNPJ, free_port, project_env, wait_http
-from tests.e2e.test_reports_story import call, story  # noqa: F401
-from tests.ops_support import ROOT, Scrapyd, build_egg, wait_for
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA, driver, grid_url, pgc  # noqa: F401
+from tests.e2e.test_reports_story import story  # noqa: F401  (fixture)
+from tests.ops_support import Scrapyd, build_egg
+from tests.pgc_support import DEMO_CPF, DEMO_SENHA
+from tests.support import MAIN_CNPJ, ROOT, free_port, project_env, wait_for, wait_http
 from tests.web_support import PASSWORDS, USERS
 
 PROJECT = "procurement_spiders"
@@ -34,10 +33,21 @@ NOVNC = "http://127.0.0.1:7900/?autoconnect=1&resize=scale"
 
 
 def crawl_env(sandbox, grid_url, database_url, **extra):  # noqa: F811
-    return {"DATABASE_URL": database_url, "SANDBOX_URL": sandbox.url, "PNCP_REAL_ENABLED": "false",
-            "PGC_REAL_ENABLED": "false", "ORGAO_CNPJ": MAIN_CNPJ, "SELENIUM_URL": grid_url, "POLL_TIME": "0.05",
-            "SELENIUM_TIMEOUT": "20", "PROGRESS_INTERVAL": "1", "PGC_NOVNC_URL": NOVNC, "PGC_CPF": DEMO_CPF,
-            "PGC_SENHA": DEMO_SENHA, **extra}
+    return {
+        "DATABASE_URL": database_url,
+        "SANDBOX_URL": sandbox.url,
+        "PNCP_REAL_ENABLED": "false",
+        "PGC_REAL_ENABLED": "false",
+        "ORGAO_CNPJ": MAIN_CNPJ,
+        "SELENIUM_URL": grid_url,
+        "POLL_TIME": "0.05",
+        "SELENIUM_TIMEOUT": "20",
+        "PROGRESS_INTERVAL": "1",
+        "PGC_NOVNC_URL": NOVNC,
+        "PGC_CPF": DEMO_CPF,
+        "PGC_SENHA": DEMO_SENHA,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -45,22 +55,42 @@ def stack(tmp_path, story, grid_url, database_url, request):  # noqa: F811
     """scrapyd with the egg deployed, and the web app (uvicorn) pointing at it."""
     extra = getattr(request, "param", {})
     password = secrets.token_urlsafe(16)
-    sd = Scrapyd(tmp_path, username="ops", password=password, poll_interval=0.5,
-                 env=crawl_env(story, grid_url, database_url, **extra)).start()
+    sd = Scrapyd(
+        tmp_path,
+        username="ops",
+        password=password,
+        poll_interval=0.5,
+        env=crawl_env(story, grid_url, database_url, **extra),
+    ).start()
     web = None
     try:
         egg = build_egg(tmp_path / "egg")
         with open(egg, "rb") as fh:
-            answer = requests.post(f"{sd.url}/addversion.json", auth=sd.auth, timeout=120,
-                                   data={"project": PROJECT, "version": "1"}, files={"egg": fh}).json()
+            answer = requests.post(
+                f"{sd.url}/addversion.json",
+                auth=sd.auth,
+                timeout=120,
+                data={"project": PROJECT, "version": "1"},
+                files={"egg": fh},
+            ).json()
         assert answer["status"] == "ok", answer
         port = free_port()
-        env = project_env(DATABASE_URL=database_url, SCRAPYD_URL=sd.url, SCRAPYD_USERNAME="ops",
-                          SCRAPYD_PASSWORD=password, WEB_USERS=USERS, ORGAO_CNPJ=MAIN_CNPJ, API_HOST="127.0.0.1",
-                          API_PORT=str(port), PGC_NOVNC_URL=NOVNC, PGC_LOGIN_TIMEOUT="180")
+        env = project_env(
+            DATABASE_URL=database_url,
+            SCRAPYD_URL=sd.url,
+            SCRAPYD_USERNAME="ops",
+            SCRAPYD_PASSWORD=password,
+            WEB_USERS=USERS,
+            ORGAO_CNPJ=MAIN_CNPJ,
+            API_HOST="127.0.0.1",
+            API_PORT=str(port),
+            PGC_NOVNC_URL=NOVNC,
+            PGC_LOGIN_TIMEOUT="180",
+        )
         log = open(tmp_path / "web.log", "wb")  # noqa: SIM115
-        web = subprocess.Popen([sys.executable, "-m", "procurement_spiders.web"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+        web = subprocess.Popen(
+            [sys.executable, "-m", "procurement_spiders.web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/health")
         yield url, sd
@@ -124,8 +154,11 @@ def test_start_watch_geral_and_workbook_in_the_browser(stack, driver, database_u
     shot(driver, "05-coletas")
     driver.get(url + "/geral?ano=2025")
     shot(driver, "06-geral")
-    badge = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#achados a[data-achado]")
-                 if "vazio" not in b.get_attribute("class"))
+    badge = next(
+        b
+        for b in driver.find_elements(By.CSS_SELECTOR, "#achados a[data-achado]")
+        if "vazio" not in b.get_attribute("class")
+    )
     count = int(badge.find_element(By.TAG_NAME, "b").text.replace(".", ""))
     code = badge.get_attribute("data-achado")
     label = FINDINGS[code].split(":")[0]
@@ -153,8 +186,9 @@ def test_start_watch_geral_and_workbook_in_the_browser(stack, driver, database_u
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data)), read_only=True)
     assert {"PGC", "Formação do PCA", "PNCP", "Geral", "Mudanças", "Coletas"} <= set(book.sheetnames)
     with psycopg.connect(database_url) as conn:
-        pgc_rows = conn.execute("SELECT count(*) FROM demandas d JOIN coletas c ON c.id = d.coleta_id "
-                                "WHERE c.fonte = 'PGC'").fetchone()[0]
+        pgc_rows = conn.execute(
+            "SELECT count(*) FROM demandas d JOIN coletas c ON c.id = d.coleta_id WHERE c.fonte = 'PGC'"
+        ).fetchone()[0]
     assert book["PGC"].max_row - 1 == pgc_rows > 0
 
 
@@ -193,8 +227,12 @@ def test_cancel_stops_the_running_job_and_the_queue(stack, driver, database_url,
         wait_for(lambda: "em andamento" in passo_text(driver, "PNCP"), 180, interval=1, what="the PNCP coleta")
         driver.execute_script("window.confirm = () => true;")  # the confirmation dialog, answered yes
         driver.find_element(By.ID, "cancelar").click()
-        wait_for(lambda: "cancelado" in passo_text(driver, "PNCP") and "erro" in passo_text(driver, "PNCP"), 180,
-                 interval=1, what="the cancelled job and its coleta on the page")
+        wait_for(
+            lambda: "cancelado" in passo_text(driver, "PNCP") and "erro" in passo_text(driver, "PNCP"),
+            180,
+            interval=1,
+            what="the cancelled job and its coleta on the page",
+        )
         shot(driver, "11-cancelada")
     finally:
         story.reset()

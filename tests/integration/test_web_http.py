@@ -14,11 +14,21 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from procurement_spiders.web.app import create_app
-from tests.conftest import free_port
+from tests.support import free_port
 from tests.web_support import PASSWORDS, SESSION_SECRET, USERS, add_coleta, csrf_of, login, web_config
 
-PAGES = ["/", "/coletas", "/coletas/1", "/coletas/1/demandas.csv", "/geral", "/geral.csv?ano=2025",
-         "/mudancas", "/mudancas.json?ano=2025", "/planilha.xlsx?ano=2025", "/metrics"]
+PAGES = [
+    "/",
+    "/coletas",
+    "/coletas/1",
+    "/coletas/1/demandas.csv",
+    "/geral",
+    "/geral.csv?ano=2025",
+    "/mudancas",
+    "/mudancas.json?ano=2025",
+    "/planilha.xlsx?ano=2025",
+    "/metrics",
+]
 
 
 @pytest.fixture
@@ -44,8 +54,11 @@ def test_every_page_but_health_needs_a_login(client):
 
 def test_login_redirects_back_and_never_off_site(client):
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"usuario": "leo", "senha": PASSWORDS["leo"], "csrf_token": token,
-                                           "proximo": "//evil.example/x"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"usuario": "leo", "senha": PASSWORDS["leo"], "csrf_token": token, "proximo": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
     assert client.get("/coletas").status_code == 200
 
@@ -64,8 +77,10 @@ def test_post_without_csrf_is_refused(client):
     # login form: no token, a wrong token
     assert client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"]}).status_code == 403
     client.get("/login")
-    assert client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"],
-                                       "csrf_token": "forged"}).status_code == 403
+    assert (
+        client.post("/login", data={"usuario": "ana", "senha": PASSWORDS["ana"], "csrf_token": "forged"}).status_code
+        == 403
+    )
     login(client, "ana")
     response = client.post("/iniciar", data={"ano": "2025", "fontes": ["PNCP"]})
     assert response.status_code == 403 and "CSRF" in response.text
@@ -133,8 +148,12 @@ def _samples(text: str) -> dict[tuple, float]:
 
 
 def test_metrics_equal_the_database(client, database_url):
-    add_coleta(database_url, fonte="PNCP", demandas=[{"valor": "1"}, {"valor": "2"}],
-               dados={"descartes": {"total": 3}, "anomalias": [{"tipo": "a"}, {"tipo": "b"}]})
+    add_coleta(
+        database_url,
+        fonte="PNCP",
+        demandas=[{"valor": "1"}, {"valor": "2"}],
+        dados={"descartes": {"total": 3}, "anomalias": [{"tipo": "a"}, {"tipo": "b"}]},
+    )
     add_coleta(database_url, fonte="PNCP", status="error", demandas=[{"valor": "5"}], dados={"descartes": {"total": 1}})
     add_coleta(database_url, fonte="PGC", spider="pgc", ano=2026, demandas=[{"valor": "7"}])
     login(client, "leo")
@@ -143,17 +162,23 @@ def test_metrics_equal_the_database(client, database_url):
     samples = _samples(response.text)
     with psycopg.connect(database_url) as conn:
         by_status = conn.execute("SELECT fonte, status, count(*) FROM coletas GROUP BY 1, 2").fetchall()
-        demandas = dict(conn.execute("SELECT c.fonte, count(*) FROM demandas d JOIN coletas c ON c.id = d.coleta_id "
-                                     "GROUP BY 1").fetchall())
-        last = conn.execute("SELECT fonte, ano_referencia, extract(epoch FROM max(finished_at))::float FROM coletas "
-                            "WHERE status = 'success' GROUP BY 1, 2").fetchall()
+        demandas = dict(
+            conn.execute(
+                "SELECT c.fonte, count(*) FROM demandas d JOIN coletas c ON c.id = d.coleta_id GROUP BY 1"
+            ).fetchall()
+        )
+        last = conn.execute(
+            "SELECT fonte, ano_referencia, extract(epoch FROM max(finished_at))::float FROM coletas "
+            "WHERE status = 'success' GROUP BY 1, 2"
+        ).fetchall()
     for fonte, status, n in by_status:
         assert samples[("procurement_coletas", (("fonte", fonte), ("status", status)))] == n
     for fonte, n in demandas.items():
         assert samples[("procurement_demandas", (("fonte", fonte),))] == n
     for fonte, ano, epoch in last:
-        assert samples[("procurement_coleta_last_success_timestamp_seconds", (("ano", str(ano)), ("fonte", fonte)))] \
-            == pytest.approx(epoch)
+        assert samples[
+            ("procurement_coleta_last_success_timestamp_seconds", (("ano", str(ano)), ("fonte", fonte)))
+        ] == pytest.approx(epoch)
     assert samples[("procurement_items_dropped", (("fonte", "PNCP"),))] == 4
     assert samples[("procurement_anomalies", (("fonte", "PNCP"),))] == 2
     assert samples[("procurement_database_up", ())] == 1
@@ -167,15 +192,29 @@ def test_metrics_public_setting(database_url):
 
 
 def test_coleta_page_ptbr_sort_filter_search_and_paging(client, database_url):
-    demandas = [{"chave": f"c{n:03d}", "dfd": f"{n + 1}/2025",
-                 "descricao": f"Item {n}" + (" cadeira" if n % 10 == 0 else ""),
-                 "valor": f"{1234.56 * (n + 1):.2f}", "status": "APROVADA" if n % 2 else "PENDENTE",
-                 "data_inicio": date(2025, 3, 7)} for n in range(120)]
-    coleta_id = add_coleta(database_url, demandas=demandas,
-                           dados={"anomalias": [{"tipo": "pagina_incompleta", "mensagem": "a página 3 veio vazia"}],
-                                  "descartes": {"total": 1, "por_motivo": {"InvalidDemanda": 1},
-                                                "registros": [{"motivo": "InvalidDemanda", "mensagem": "valor negativo",
-                                                               "item": {"chave": "x9"}}]}})
+    demandas = [
+        {
+            "chave": f"c{n:03d}",
+            "dfd": f"{n + 1}/2025",
+            "descricao": f"Item {n}" + (" cadeira" if n % 10 == 0 else ""),
+            "valor": f"{1234.56 * (n + 1):.2f}",
+            "status": "APROVADA" if n % 2 else "PENDENTE",
+            "data_inicio": date(2025, 3, 7),
+        }
+        for n in range(120)
+    ]
+    coleta_id = add_coleta(
+        database_url,
+        demandas=demandas,
+        dados={
+            "anomalias": [{"tipo": "pagina_incompleta", "mensagem": "a página 3 veio vazia"}],
+            "descartes": {
+                "total": 1,
+                "por_motivo": {"InvalidDemanda": 1},
+                "registros": [{"motivo": "InvalidDemanda", "mensagem": "valor negativo", "item": {"chave": "x9"}}],
+            },
+        },
+    )
     login(client, "leo")
     page = client.get(f"/coletas/{coleta_id}").text
     assert "R$ 1.234,56" in page and "07/03/2025" in page and "página 1 de 3" in page
@@ -203,8 +242,15 @@ def test_downloads_stream_every_row(client, database_url):
 
 
 def test_geral_badges_count_and_filter(client, database_url):
-    add_coleta(database_url, fonte="PGC", spider="pgc", demandas=[
-        {"chave": "1/2025", "dfd": "1/2025", "valor": "10.00"}, {"chave": "2/2025", "dfd": "2/2025", "valor": "20.00"}])
+    add_coleta(
+        database_url,
+        fonte="PGC",
+        spider="pgc",
+        demandas=[
+            {"chave": "1/2025", "dfd": "1/2025", "valor": "10.00"},
+            {"chave": "2/2025", "dfd": "2/2025", "valor": "20.00"},
+        ],
+    )
     add_coleta(database_url, fonte="PNCP", demandas=[{"chave": "p1", "dfd": "1/2025", "valor": "10.00"}])
     login(client, "leo")
     page = client.get("/geral?ano=2025").text
@@ -222,8 +268,11 @@ def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
 
     coleta_id = add_coleta(database_url, status="running")
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO demandas (coleta_id, chave, descricao, valor) SELECT %s, 'k' || n, "
-                     "'Aquisição de material, lote ' || n, n FROM generate_series(1, 20000) n", (coleta_id,))
+        conn.execute(
+            "INSERT INTO demandas (coleta_id, chave, descricao, valor) SELECT %s, 'k' || n, "
+            "'Aquisição de material, lote ' || n, n FROM generate_series(1, 20000) n",
+            (coleta_id,),
+        )
         conn.execute("ANALYZE demandas")
 
     def plan(stmt) -> str:

@@ -1,5 +1,7 @@
 """Users of the web app from WEB_USERS, and their password hashes (stdlib scrypt, no extra library).
 
+Here, beside the other parsers, so config.py can check WEB_USERS without importing the web app.
+
 WEB_USERS holds entries separated by commas or whitespace, each `name:role:hash`, where role is
 `leitura` (reads) or `operador` (also starts and cancels coletas) and hash is what
 `python -m procurement_spiders.web.hash` prints: `scrypt$n$r$p$salt$key` (base64 salt and key).
@@ -79,8 +81,9 @@ def parse_users(raw: str | None) -> dict[str, WebUser]:
         try:
             n, r, p, salt, key = _parts(password_hash)
         except (ValueError, TypeError):
-            raise UsersError(f"entry {label}: the hash is not one `python -m procurement_spiders.web.hash` "
-                             "made") from None
+            raise UsersError(
+                f"entry {label}: the hash is not one `python -m procurement_spiders.web.hash` made"
+            ) from None
         if not (2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16 and salt and key):
             raise UsersError(f"entry {label}: the hash parameters are out of range")
         if name in users:
