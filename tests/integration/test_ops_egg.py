@@ -30,6 +30,8 @@ def test_egg_carries_settings_entry_point_and_migrations(tmp_path):
     assert shipped and {f"procurement_spiders/migrations/{name}" for name in shipped} <= names
     package = ROOT / "procurement_spiders"
     assert {f"procurement_spiders/{p.relative_to(package).as_posix()}" for p in package.rglob("*.js")} <= names
+    web = [p for folder in ("templates", "static") for p in (package / "web" / folder).iterdir()]  # the web app
+    assert web and {f"procurement_spiders/{p.relative_to(package).as_posix()}" for p in web} <= names
     assert not any(n.startswith(("tests/", "sandbox/", "bench/")) for n in names)
 
     # Imported from the zip alone (as scrapyd's runner does), the migrations are found and identical.
