@@ -8,7 +8,7 @@ by the same DemandasQuery (the coleta's row by id and the page of rows; the coun
 coleta are computed once and kept, as its demandas cannot change), run directly by as many threads
 on their own connections for as long. The ratio (page p95 / SQL p95) is printed last.
 
-    .venv/bin/python bench/web.py [--rows 100000] [--clients 20] [--seconds 30] [--database-url URL]
+    .venv/bin/python -m bench.web [--rows 100000] [--clients 20] [--seconds 30] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -27,19 +27,18 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
-import requests  # noqa: E402
-from sqlalchemy import create_engine, select  # noqa: E402
+import psycopg
+import requests
+from sqlalchemy import create_engine, select
 
-from procurement_spiders.parsing.web_users import hash_password  # noqa: E402
-from procurement_spiders.reports.engine import sqlalchemy_url  # noqa: E402
-from procurement_spiders.reports.tables import coletas  # noqa: E402
-from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta  # noqa: E402
-from procurement_spiders.storage.migrations import apply_migrations  # noqa: E402
-from procurement_spiders.web.queries import DemandasQuery  # noqa: E402
-from sandbox.local import free_port, wait_http  # noqa: E402
+from procurement_spiders.parsing.web_users import hash_password
+from procurement_spiders.reports.engine import sqlalchemy_url
+from procurement_spiders.reports.tables import coletas
+from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta
+from procurement_spiders.storage.migrations import apply_migrations
+from procurement_spiders.web.queries import DemandasQuery
+from tests.support import free_port, wait_http
 
 CNPJ = "00394452000103"
 STATUSES = ("APROVADA", "PENDENTE", "REPROVADA", "CANCELADA")
