@@ -26,8 +26,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 import psycopg
 import requests
 from sqlalchemy import create_engine, select
@@ -39,6 +37,8 @@ from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, op
 from procurement_spiders.storage.migrations import apply_migrations
 from procurement_spiders.web.queries import DemandasQuery
 from tests.support import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CNPJ = "00394452000103"
 STATUSES = ("APROVADA", "PENDENTE", "REPROVADA", "CANCELADA")
