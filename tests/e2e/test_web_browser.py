@@ -146,7 +146,8 @@ def test_start_watch_geral_and_workbook_in_the_browser(stack, driver, database_u
     wait_for(lambda: "coleta 1 finished: success" in passo_text(driver, "PGC"), 30, what="PGC's last log lines")
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT fonte, status, job_id FROM coletas ORDER BY id").fetchall()
-    assert [(f, s) for f, s, _ in rows] == [("PGC", "success"), ("PNCP", "success"), ("PNCP", "success")]
+    # the Formação do PCA by its own spider (pgc_formacao, fonte FORMACAO) when the deployed egg has it
+    assert [(f, s) for f, s, _ in rows] == [("PGC", "success"), ("FORMACAO", "success"), ("PNCP", "success")]
     assert all(job for _, _, job in rows)  # each coleta is its scrapyd job's
 
     driver.get(url + "/coletas")
