@@ -79,10 +79,11 @@ class PgcBrowserSpider(ColetaSpider):
 
     def _pgc_publish_wait(self, waiting: bool) -> None:
         """The web app shows the wait from the coleta row (dados.aguardando_login); worker thread."""
-        from procurement_spiders.logging import log_context
+        from procurement_spiders.extensions.coleta import ColetaRecorder
         from procurement_spiders.storage.login_wait import publish_login_wait
 
-        publish_login_wait(self.config.database_url, log_context.get("coleta_id"), waiting=waiting,
+        coleta_id = getattr(ColetaRecorder.of(self.crawler).storage, "coleta_id", None)  # the pipeline's
+        publish_login_wait(self.config.database_url, coleta_id, waiting=waiting,
                            timeout=self.config.pgc_login_timeout, novnc_url=self.novnc_url())
 
     def _pgc_announce_attended(self) -> None:
