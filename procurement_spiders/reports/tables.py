@@ -37,6 +37,7 @@ coletas = Table(
     Column("orgao_cnpj", CHAR(14)),
     Column("finished_at", TIMESTAMP(timezone=True)),
     Column("heartbeat_at", TIMESTAMP(timezone=True), nullable=False),  # migration 002
+    Column("uasg", CHAR(6)),  # migration 003
 )
 
 demandas = Table(
