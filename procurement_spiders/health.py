@@ -20,7 +20,7 @@ messages on the host (redacted by procurement_spiders.redaction).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -98,7 +98,7 @@ def check_health(config: Config, timeout: float | None = None) -> tuple[bool, di
         "status": "ok" if ok else "error",
         "database": database,
         "selenium": selenium,
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
     return ok, body
 

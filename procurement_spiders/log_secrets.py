@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from procurement_spiders.redaction import MASK
 

@@ -34,10 +34,10 @@ import json
 from aiohttp import web
 
 from sandbox import hostile, responses
+from sandbox.app import OPTIONS
 from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED
 from sandbox.state import get_state, validate_faults
 from sandbox.truth import pncp_demandas
-from sandbox.app import OPTIONS
 
 # Only these paths are "API requests": they are counted and receive faults. Other modules'
 # pages (browser replicas) and the control API are left alone.

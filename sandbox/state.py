@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED, Dataset
 from sandbox.app import OPTIONS
+from sandbox.dataset import DEFAULT_ITENS, DEFAULT_SEED, Dataset
 
 STATE_KEY = web.AppKey("sandbox_state", object)
 

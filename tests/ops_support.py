@@ -60,7 +60,7 @@ class PgCluster:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([*self.as_user, *args], check=check, capture_output=True, text=True, timeout=120)
 
-    def init(self) -> "PgCluster":
+    def init(self) -> PgCluster:
         self._run("mkdir", "-p", str(self.sockdir))
         self._run(str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
                   "--no-sync", "-E", "UTF8", "--locale=C")
@@ -122,7 +122,7 @@ class Scrapyd:
         self.proc: subprocess.Popen | None = None
         self.logfile = base / "scrapyd.out"
 
-    def start(self) -> "Scrapyd":
+    def start(self) -> Scrapyd:
         self.workdir.mkdir(parents=True, exist_ok=True)
         cp = configparser.ConfigParser()
         cp.read(ROOT / "scrapyd.conf")
@@ -228,7 +228,7 @@ class RealGrid:
         subprocess.run([str(ROOT / "scripts" / "grid.sh"), action], env=self.env, check=True, capture_output=True,
                        text=True, timeout=180)
 
-    def start(self) -> "RealGrid":
+    def start(self) -> RealGrid:
         self._script("start")
         return self
 
@@ -257,7 +257,7 @@ class GridHub:
         self.log = base / f"hub-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "GridHub":
+    def start(self) -> GridHub:
         jar = next((ROOT / ".tools").glob("selenium-server-*.jar"))
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(

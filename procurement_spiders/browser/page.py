@@ -6,9 +6,10 @@ Only plain data crosses into the thread (`Page`) and back (`Rendered`): no Scrap
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.http import Request

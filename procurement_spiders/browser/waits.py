@@ -18,9 +18,10 @@ reports that as a script timeout): waits that cross one use `wait_until`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from selenium.common.exceptions import (
     JavascriptException,

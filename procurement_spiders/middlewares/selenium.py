@@ -42,13 +42,14 @@ import atexit
 import functools
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_selenium4 import SeleniumRequest

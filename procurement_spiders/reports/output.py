@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from procurement_spiders.reports.arguments import ReportArgumentError
 from procurement_spiders.reports.xlsx import Col, new_workbook, write_sheet

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
 
 from procurement_spiders.parsing.values import format_br_date, format_brl
 from procurement_spiders.reports.arguments import GeralRequest, MudancasRequest

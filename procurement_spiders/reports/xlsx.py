@@ -9,11 +9,11 @@ as it comes (bounded memory for 100,000 rows), so Excel "tables" (add_table) are
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import xlsxwriter
 

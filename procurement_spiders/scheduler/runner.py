@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -69,7 +69,7 @@ class ScrapydClient(scrapyd_client.ScrapydClient):
 
 
 def job_id(spider: str, key: str, now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{spider}-{key}-{stamp}"
 
 

@@ -14,7 +14,8 @@ missing after that is reported as an anomaly (coleta incompleta), never hidden.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from procurement_spiders.config import Config
 from procurement_spiders.items import Demanda

@@ -8,7 +8,8 @@ unit's: no crawl here needs `cnpj`/ORGAO_CNPJ.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy

@@ -9,12 +9,11 @@ import json
 import secrets
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.pgc.data import MAIN_PCA, NOME_UASG, UASG, Dataset
 from sandbox.app import OPTIONS
+from sandbox.pgc.data import MAIN_PCA, NOME_UASG, UASG, Dataset
 
 STATIC = Path(__file__).parent / "static"
 PGC_STATE = web.AppKey("pgc_state", object)

@@ -17,9 +17,9 @@ import psycopg
 import pytest
 
 from procurement_spiders.parsing.values import parse_date, parse_money
-from tests.support import run_checked
 from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
 from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF
+from tests.support import run_checked
 
 
 def crawl(pgc, grid_url, database_url, *args, **env):

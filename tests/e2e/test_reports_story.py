@@ -13,8 +13,8 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.support import MAIN_CNPJ, project_env, run_scrapy
 from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
+from tests.support import MAIN_CNPJ, project_env, run_scrapy
 
 FONTES = ("PGC", "FORMACAO", "PNCP")
 SOURCE_CRAWLS = {"PNCP": ["pncp", "-a", "ano=2025"], "PGC": ["pgc", "-a", "ano=2025"],

@@ -326,8 +326,8 @@ def test_wait_wakes_on_the_dom_change_not_on_the_next_poll(grid, pages_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
 
-    from procurement_spiders.browser.waits import wait_until
     from procurement_spiders.browser.session import create_driver, quit_quietly
+    from procurement_spiders.browser.waits import wait_until
     from procurement_spiders.config import load_config
 
     driver = create_driver(load_config(environ={"SELENIUM_URL": grid.url}, env_file=ROOT / "nonexistent.env"))

@@ -8,7 +8,6 @@ import pytest
 
 from procurement_spiders.storage.migrations import MigrationError, apply_migrations, default_migrations_dir
 
-
 SHIPPED = sorted(m.name for m in default_migrations_dir().iterdir() if m.name.endswith(".sql"))
 
 

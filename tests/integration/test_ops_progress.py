@@ -97,9 +97,10 @@ def test_work_counted_in_other_units():
     """A spider whose total counts source rows (several per item) reports them as progress/done_items."""
     from types import SimpleNamespace
 
-    from procurement_spiders.extensions.progress import ProgressExtension
     from scrapy.settings import Settings
     from scrapy.statscollectors import MemoryStatsCollector
+
+    from procurement_spiders.extensions.progress import ProgressExtension
 
     clock = iter([10.0, 20.0])
     crawler = SimpleNamespace(stats=MemoryStatsCollector(SimpleNamespace(settings=Settings())))

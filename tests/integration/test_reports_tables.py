@@ -9,7 +9,6 @@ from sqlalchemy.dialects import postgresql
 from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.reports.tables import metadata
 
-
 _DIALECT = postgresql.dialect()
 
 

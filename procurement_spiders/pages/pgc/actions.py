@@ -5,8 +5,8 @@ failure raises (the browser layer hands it to the errback)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
