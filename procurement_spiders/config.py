@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -18,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from scrapy.settings import BaseSettings
 
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj
 from procurement_spiders.parsing.messages import clip
@@ -332,4 +334,16 @@ def crawler_config(crawler) -> Config:
         config = config_from_settings(crawler.settings)
         if crawler.settings.frozen:
             _BY_CRAWLER[crawler] = config
+    return config
+
+
+def config_or_exit(settings: BaseSettings | None, *, need_database: bool = False) -> Config:
+    """The typed configuration for a command, or one clear line and exit status 1."""
+    assert settings is not None  # Scrapy sets a command's settings before it runs it
+    try:
+        config = config_from_settings(settings)
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
+    if need_database and not config.database_url:
+        sys.exit("configuration error: DATABASE_URL is not set")
     return config

@@ -2,7 +2,7 @@
 
 A bad environment does not exit at import (scrapyd, tests and tools import this module): the
 error is kept in PROJECT_CONFIG_ERROR, with the defaults in place, and every command reports it
-as one line with exit status 1 (`commands.config_or_exit`).
+as one line with exit status 1 (`config.config_or_exit`).
 """
 
 from procurement_spiders.config import CONFIG_ERROR_SETTING, Config, ConfigError, config_to_settings, load_config

@@ -14,7 +14,7 @@ import sys
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from procurement_spiders.commands import config_or_exit
+from procurement_spiders.config import config_or_exit
 from procurement_spiders.storage.reaper import reap, running_coletas
 
 

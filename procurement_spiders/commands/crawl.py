@@ -16,7 +16,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from procurement_spiders.commands import config_or_exit
+from procurement_spiders.config import config_or_exit
 from procurement_spiders.extensions.coleta import coleta_succeeded
 from procurement_spiders.logging import configure_project_logging
 from procurement_spiders.spiders.base import SpiderArgumentError

@@ -7,7 +7,7 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 
-from procurement_spiders.commands import config_or_exit
+from procurement_spiders.config import config_or_exit
 from procurement_spiders.storage.migrations import MigrationError, apply_migrations
 
 

@@ -14,8 +14,7 @@ from scrapy.utils.conf import arglist_to_dict
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from procurement_spiders.commands import config_or_exit
-from procurement_spiders.config import Config
+from procurement_spiders.config import Config, config_or_exit
 from procurement_spiders.reports.arguments import ReportArgumentError
 from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.reports.output import FORMATS, output_format
