@@ -236,7 +236,7 @@ def _plan_headers(rng: random.Random, orgao: Orgao, ano: int, total: int) -> lis
     counts = _partition(total, weights)
     planos = []
     sequencial = 0
-    for (codigo, nome, sigla), count in zip(unidades, counts):
+    for (codigo, nome, sigla), count in zip(unidades, counts, strict=True):
         sequencial += 1 + (1 if rng.random() < 0.1 else 0)  # a deleted plan leaves a gap
         start = max(datetime(ano - 1, 3, 1, 8), PNCP_START)
         publicacao = start + timedelta(seconds=rng.randrange(200 * 86400))

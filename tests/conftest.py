@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -65,17 +66,19 @@ def database_url(empty_database_url: str) -> str:
 @pytest.fixture(scope="session")
 def sandbox_server():
     port = free_port()
-    log = open(ROOT / ".data" / f"sandbox-test-{port}.log", "w") if (ROOT / ".data").is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/__sandbox__/health")
-        yield Sandbox(url)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with contextlib.ExitStack() as stack:
+        log_path = ROOT / ".data" / f"sandbox-test-{port}.log"
+        log = stack.enter_context(log_path.open("w")) if (ROOT / ".data").is_dir() else subprocess.DEVNULL
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(url + "/__sandbox__/health")
+            yield Sandbox(url)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 @pytest.fixture

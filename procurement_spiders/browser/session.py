@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from dataclasses import dataclass, field
@@ -128,10 +129,8 @@ def cdp(driver: WebDriver, cmd: str, params: dict[str, Any]) -> Any:
 
 def quit_quietly(driver: WebDriver) -> None:
     """Quit a session that may already be dead; never raises."""
-    try:
+    with contextlib.suppress(Exception):  # the session is being thrown away either way
         driver.quit()
-    except Exception:  # noqa: BLE001 - the session is being thrown away either way
-        pass
 
 
 _DEAD_MARKERS = (

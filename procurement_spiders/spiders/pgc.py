@@ -97,7 +97,7 @@ class PgcSpider(PgcBrowserSpider):
         result = response.meta.get("selenium_result") or {}
         self.note_unidade(result.get("unidade"))
         read = result.get("pages") or []
-        for asked, page_result in zip(pages, read):
+        for asked, page_result in zip(pages, read, strict=False):  # an expired session reads fewer
             yield from self.parse_page(asked, page_result)
         if not result.get("ok"):
             if self.pgc_result(response) is None:  # session expired (a login failure raised CloseSpider)

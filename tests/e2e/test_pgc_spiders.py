@@ -49,7 +49,7 @@ def demandas(database_url, coleta_id):
             "SELECT chave, dfd, contratacao, descricao, valor, data_inicio, data_fim, data_conclusao, status,"
             " categoria, requisitante, uasg, detalhes FROM demandas WHERE coleta_id = %s ORDER BY chave", (coleta_id,))
         names = [c.name for c in cur.description]
-        return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
 
 def assert_dfds_match(stored, truth, detalhes=False):
@@ -161,8 +161,8 @@ def test_pgc_attended_login_completed_by_the_person(pgc, grid_url, database_url)
 
 
 def test_pgc_attended_login_timeout_ends_the_run(pgc, grid_url, database_url):
-    result = crawl(pgc, grid_url, database_url, "pgc", "-a", "ano=2025",
-                   PGC_LOGIN_MODE="attended", PGC_CPF=None, PGC_SENHA=None, PGC_LOGIN_TIMEOUT="3")
+    crawl(pgc, grid_url, database_url, "pgc", "-a", "ano=2025",
+          PGC_LOGIN_MODE="attended", PGC_CPF=None, PGC_SENHA=None, PGC_LOGIN_TIMEOUT="3")
     [(_, _, status, dados)] = coletas(database_url)
     assert status == "error" and dados["finish_reason"] == "pgc_login_login_timeout"
 

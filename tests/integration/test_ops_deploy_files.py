@@ -166,7 +166,7 @@ def test_k8s_covers_postgres_web_selenium_and_the_cron_alternative():
     assert entry.cron == cron["schedule"] and schedules.timezone.key == cron["timeZone"]
     # A secret never sits in a manifest: every password comes from a secretKeyRef.
     for _, doc in k8s_documents():
-        for key, value in (doc.get("data") or {}).items():
+        for key in doc.get("data") or {}:
             assert "PASSWORD" not in key and "SENHA" not in key
 
 

@@ -54,7 +54,7 @@ def test_http429_every_nth_api_request_is_an_f5_html_page_without_retry_after():
     async def scenario(client):
         await set_faults(client, http429_every=3)
         got = []
-        for k in range(7):
+        for _ in range(7):
             await fetch(client, "/__sandbox__/health")  # control requests are not counted
             async with client.get(CONSOLIDADO) as response:
                 got.append((response.status, response.headers.get("Content-Type", ""),
@@ -175,7 +175,10 @@ def test_page_boundary_applies_to_consulta_pages():
         return clean1, clean2, faulty2
 
     clean1, clean2, faulty2 = serve(scenario, itens=2000)
-    flat = lambda page: [(p["idPcaPncp"], i["numeroItem"]) for p in page["data"] for i in p["itens"]]
+
+    def flat(page):
+        return [(p["idPcaPncp"], i["numeroItem"]) for p in page["data"] for i in p["itens"]]
+
     assert flat(faulty2)[0] == flat(clean1)[-1]
     assert flat(faulty2)[1:] == flat(clean2)[1:]
     assert faulty2["totalRegistros"] == clean2["totalRegistros"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -26,10 +27,8 @@ def parse_unidade(text: str | None) -> dict[str, str | None]:
     rest = match.group(2)
     found = _CNPJ.search(rest)
     if found:
-        try:
+        with contextlib.suppress(InvalidIdentifier):  # a malformed CNPJ leaves orgao_cnpj unset
             out["orgao_cnpj"] = normalize_cnpj(found.group(0))
-        except InvalidIdentifier:
-            pass
         rest = _CNPJ.sub("", rest).replace("(CNPJ )", "").replace("CNPJ", "")
     out["nome_uasg"] = rest.strip(" -–—()") or None
     return out
