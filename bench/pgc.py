@@ -160,7 +160,8 @@ def main() -> None:
                            capture_output=True, text=True, timeout=120)
             selenium_url = f"http://127.0.0.1:{gport}"
         wait_http(sandbox + "/__sandbox__/health")
-        call(sandbox + "/__sandbox__/pgc/dataset", "POST", {"ano": args.ano, "dfds": args.dfds, "contratacoes": args.cards})
+        call(sandbox + "/__sandbox__/pgc/dataset", "POST",
+             {"ano": args.ano, "dfds": args.dfds, "contratacoes": args.cards})
         call(sandbox + "/__sandbox__/pgc/faults", "POST", {
             "spinner_ms": args.spinner, "render_ms": args.render, "processing_ms": PROCESSING_MS,
             "area_ms": AREA_MS, "page_size": PAGE_SIZE, "card_batch": CARD_BATCH})
@@ -170,7 +171,8 @@ def main() -> None:
         tabs = {a: sum(1 for c in truth_cards if c["aba"] == a) for a in ("reprovadas", "aprovadas", "pendentes")}
         login_ms = PROCESSING_MS + AREA_MS
         bound_dfds = (login_ms + args.spinner * (1 + pages)) / 1000
-        bound_cards = (login_ms + args.spinner * 2 + args.render * sum(math.ceil(n / CARD_BATCH) for n in tabs.values())) / 1000
+        card_batches = sum(math.ceil(n / CARD_BATCH) for n in tabs.values())
+        bound_cards = (login_ms + args.spinner * 2 + args.render * card_batches) / 1000
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PGC_", "PNCP_", "SELENIUM_", "DATABASE_URL"))}
         env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", PGC_REAL_ENABLED="false", PNCP_REAL_ENABLED="false",
@@ -183,11 +185,14 @@ def main() -> None:
             call(sandbox + "/__sandbox__/pgc/stats", "DELETE")
             wall, items, _ = run_crawl(["pgc", "-a", f"ano={args.ano}"], env, Path(tmp) / "dfds.json")
             ok = sorted(i["dfd"] for i in items) == sorted(t["dfd"] for t in truth_dfds)
-            rows.append(("scrapy crawl pgc (DFDs)", wall, bound_dfds, f"{len(items)} DFDs, truth {'ok' if ok else 'MISMATCH'}"))
+            rows.append(("scrapy crawl pgc (DFDs)", wall, bound_dfds,
+                         f"{len(items)} DFDs, truth {'ok' if ok else 'MISMATCH'}"))
             call(sandbox + "/__sandbox__/pgc/stats", "DELETE")
-            wall, items, _ = run_crawl(["pncp", "-a", f"ano={args.ano}", "-a", "fonte=pgc"], env, Path(tmp) / "cards.json")
+            wall, items, _ = run_crawl(["pncp", "-a", f"ano={args.ano}", "-a", "fonte=pgc"], env,
+                                       Path(tmp) / "cards.json")
             ok = sorted(i["contratacao"] for i in items) == sorted(t["contratacao"] for t in truth_cards)
-            rows.append(("scrapy crawl pncp -a fonte=pgc (cards)", wall, bound_cards, f"{len(items)} cards, truth {'ok' if ok else 'MISMATCH'}"))
+            rows.append(("scrapy crawl pncp -a fonte=pgc (cards)", wall, bound_cards,
+                         f"{len(items)} cards, truth {'ok' if ok else 'MISMATCH'}"))
         if not args.skip_legacy:
             call(sandbox + "/__sandbox__/pgc/sessions", "DELETE")
             wall, n_dfds, n_cards = legacy_macro(sandbox, selenium_url, args.legacy_sleep, args.ano)
@@ -205,7 +210,8 @@ def main() -> None:
         sb.terminate()
         sb.wait(timeout=10)
         if grid_env is not None:
-            subprocess.run([str(ROOT / "scripts" / "grid.sh"), "stop"], env=grid_env, capture_output=True, text=True, timeout=60)
+            subprocess.run([str(ROOT / "scripts" / "grid.sh"), "stop"], env=grid_env, capture_output=True, text=True,
+                           timeout=60)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ class Demanda:
 
     Spiders fill it with what the portal wrote (pt-BR money and dates are fine; `valor` may be
     the list of amounts it adds up, e.g. a contratação's items); the validation pipeline turns
-    the text into `Decimal`, `date` and normalised identifiers before storage. `chave` identifies the demanda within its coleta.
+    the text into `Decimal`, `date` and normalised identifiers before storage. `chave` identifies
+    the demanda within its coleta.
     """
 
     fonte: str  # 'PGC' | 'PNCP' | 'FORMACAO' (the coleta's)

@@ -1,7 +1,8 @@
 """Helpers of the operations tests: throwaway PostgreSQL clusters, a real scrapyd, real Grids.
 
 Imported by tests/integration/test_ops_*.py and tests/e2e/test_scrapyd_*.py; the general helpers
-(free_port, wait_for, …) come from tests/support.py. Everything binds to 127.0.0.1 on free ports and lives under pytest's tmp_path.
+(free_port, wait_for, …) come from tests/support.py. Everything binds to 127.0.0.1 on free ports
+and lives under pytest's tmp_path.
 """
 
 from __future__ import annotations
@@ -149,7 +150,8 @@ class Scrapyd:
         self.log = open(self.logfile, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen([PYTHON, "-m", "scrapyd"], cwd=self.workdir, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: self._alive() and http("GET", f"{self.url}/daemonstatus.json", auth=self.auth, timeout=2)[0] == 200,
+        wait_for(lambda: self._alive()
+                 and http("GET", f"{self.url}/daemonstatus.json", auth=self.auth, timeout=2)[0] == 200,
                  30, what="scrapyd to answer")
         return self
 

@@ -82,7 +82,8 @@ def run_health_check(project: str, runner: str, settings_module: str | None = No
     try:
         proc = subprocess.run(args, env=env, capture_output=True, timeout=PROCESS_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        return 503, {"status": "error", "project": "error: health check timed out", "timestamp": _now(), "down": ["project"]}
+        return 503, {"status": "error", "project": "error: health check timed out", "timestamp": _now(),
+                     "down": ["project"]}
     body = None
     for line in reversed(proc.stdout.decode("utf-8", "replace").splitlines()):
         line = line.strip()
@@ -134,7 +135,8 @@ class Health(resource.Resource):
             self._write(txrequest, 503, {"status": "error", "error": "health check failed", "timestamp": _now()})
 
         txrequest.notifyFinish().addErrback(lambda _: None)  # a client that left: nothing to write
-        threads.deferToThread(run_health_check, self.project, self.runner, self.settings_module).addCallbacks(done, failed)
+        checked = threads.deferToThread(run_health_check, self.project, self.runner, self.settings_module)
+        checked.addCallbacks(done, failed)
         return server.NOT_DONE_YET
 
     render_HEAD = render_GET

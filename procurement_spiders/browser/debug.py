@@ -19,7 +19,10 @@ def save_failure(driver: WebDriver | None, folder: Path, spider: str, url: str, 
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time() % 1:.3f}"[1:]
     stem = folder / f"{stamp}-{spider}-{digest}"
-    notes = [f"url: {redact_url(url, strip_query=True)}", f"error: {type(error).__name__}: {redact_text(str(error).strip()[:2000])}"]
+    notes = [
+        f"url: {redact_url(url, strip_query=True)}",
+        f"error: {type(error).__name__}: {redact_text(str(error).strip()[:2000])}",
+    ]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if driver is not None:

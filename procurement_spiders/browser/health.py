@@ -16,7 +16,8 @@ def selenium_status(config: Config, timeout: float = 5.0) -> dict[str, Any]:
     """Status of SELENIUM_URL's `/status` (Grid or chromedriver), or of the local Chromium install.
 
     Keys: ok (the browser side is up: a Grid with at least one live slot, a ready chromedriver, or
-    a local install), busy (every Grid slot in use: `value.ready` is then false), mode ("remote"/"local"), ready, message, slots, free_slots (None when
+    a local install), busy (every Grid slot in use: `value.ready` is then false), mode
+    ("remote"/"local"), ready, message, slots, free_slots (None when
     unknown, e.g. chromedriver has no session cap), and url / versions / error where relevant.
     """
     if config.selenium_url:

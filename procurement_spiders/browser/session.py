@@ -103,7 +103,9 @@ def create_driver(config: Config) -> WebDriver:
     client_timeout = config.selenium_timeout + CLIENT_TIMEOUT_MARGIN
     if config.selenium_url:
         client = ClientConfig(remote_server_addr=config.selenium_url, timeout=client_timeout)
-        driver: WebDriver = webdriver.Remote(command_executor=config.selenium_url, options=options, client_config=client)
+        driver: WebDriver = webdriver.Remote(
+            command_executor=config.selenium_url, options=options, client_config=client
+        )
         # Remote drivers do not know chromedriver's CDP endpoint; Grid forwards it to the node.
         driver.command_executor.add_command("executeCdpCommand", "POST", "/session/$sessionId/goog/cdp/execute")
     else:

@@ -120,7 +120,10 @@ class ProgressExtension:
     def log_progress(self, final: bool = False) -> None:
         info = self.snapshot()
         info["progress_final"] = final
-        text = f"{info['progress_pages']} pages, {info['progress_items']} items ({info['progress_items_per_second']} items/s)"
+        text = (
+            f"{info['progress_pages']} pages, {info['progress_items']} items"
+            f" ({info['progress_items_per_second']} items/s)"
+        )
         if info["progress_total_items"] is not None:
             total = info["progress_total_items"]
             share = f" ({100 * info['progress_done'] / total:.0f}%)" if total else ""

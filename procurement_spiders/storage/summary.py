@@ -15,7 +15,8 @@ def coleta_summary(conninfo: str, coleta_id: int, sample: int = 5) -> str:
     with psycopg.connect(conninfo) as conn:
         row = conn.execute(
             """SELECT c.id, c.fonte, c.spider, c.ano_referencia, c.status, c.orgao_cnpj,
-                      c.data_coleta AT TIME ZONE 'America/Sao_Paulo', c.finished_at AT TIME ZONE 'America/Sao_Paulo', c.dados,
+                      c.data_coleta AT TIME ZONE 'America/Sao_Paulo',
+                      c.finished_at AT TIME ZONE 'America/Sao_Paulo', c.dados,
                       count(d.id), coalesce(sum(d.valor), 0), count(d.dfd)
                  FROM coletas c LEFT JOIN demandas d ON d.coleta_id = c.id
                 WHERE c.id = %s GROUP BY c.id""",

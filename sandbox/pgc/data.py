@@ -216,7 +216,9 @@ def generate_contratacoes(pca: int, count: int, seed: int, dfds: list[Dfd]) -> d
 class Dataset:
     """All PCA years of the sandbox UASG; `resize()` is the scale knob."""
 
-    def __init__(self, seed: int = 20250, dfds: dict[int, int] | None = None, contratacoes: dict[int, int] | None = None):
+    def __init__(
+        self, seed: int = 20250, dfds: dict[int, int] | None = None, contratacoes: dict[int, int] | None = None
+    ):
         self.seed = seed
         self.dfd_counts = dict(DEFAULT_DFDS)
         self.ctr_counts = dict(DEFAULT_CONTRATACOES)
@@ -236,7 +238,9 @@ class Dataset:
         self.by_identificador = {d.identificador: d for rows in self.dfds.values() for d in rows}
         assert len(self.by_identificador) == sum(len(rows) for rows in self.dfds.values()), "DFD numbers collide"
 
-    def resize(self, pca: int, dfds: int | None = None, contratacoes: int | None = None, seed: int | None = None) -> None:
+    def resize(
+        self, pca: int, dfds: int | None = None, contratacoes: int | None = None, seed: int | None = None
+    ) -> None:
         if dfds is not None:
             if not 0 <= dfds <= MAX_DFDS:
                 raise ValueError(f"dfds must be between 0 and {MAX_DFDS}")

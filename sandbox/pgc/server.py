@@ -152,7 +152,9 @@ def _set_session(response: web.StreamResponse, token: str) -> None:
 
 # -- legacy login -------------------------------------------------------------------------
 def _login_page(erro: str = "", aberto: bool = False) -> str:
-    box = f'<div class="br-message danger" id="mensagem-erro" role="alert"><p>{html.escape(erro)}</p></div>' if erro else ""
+    box = ""
+    if erro:
+        box = f'<div class="br-message danger" id="mensagem-erro" role="alert"><p>{html.escape(erro)}</p></div>'
     return _page("login.html", erro=box, aberto="true" if aberto else "false")
 
 
@@ -330,7 +332,10 @@ async def api_dfds(request: web.Request) -> web.Response:
     return web.json_response({
         "pagina": pagina, "paginas": pages, "tamanho": size, "total": total,
         "registros": [
-            {k: getattr(d, k) for k in ("identificador", "dfd", "requisitante", "descricao", "valor", "situacao", "prioridade")}
+            {
+                k: getattr(d, k)
+                for k in ("identificador", "dfd", "requisitante", "descricao", "valor", "situacao", "prioridade")
+            }
             for d in page_rows
         ],
     })
@@ -385,7 +390,9 @@ def check_faults(body: object) -> dict:
         if isinstance(FAULT_DEFAULTS[key], bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be a boolean")
-        elif key != "login_outcome" and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        elif key != "login_outcome" and value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+        ):
             raise ValueError(f"{key} must be a non-negative number")
     for key in ("page_size", "card_batch"):
         if key in body and (body[key] is None or body[key] < 1):
@@ -422,7 +429,9 @@ async def dataset_post(request: web.Request) -> web.Response:
     state = _state(request)
     body = await request.json()
     try:
-        state.dataset.resize(int(body.get("ano", MAIN_PCA)), body.get("dfds"), body.get("contratacoes"), body.get("seed"))
+        state.dataset.resize(
+            int(body.get("ano", MAIN_PCA)), body.get("dfds"), body.get("contratacoes"), body.get("seed")
+        )
     except ValueError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     ds = state.dataset

@@ -49,7 +49,8 @@ def test_installed_project_without_egg(tmp_path, database_url, sandbox):
         assert code == 200 and body["database"] == "connected", body
         code, answer = sd.post("schedule.json", {"project": PROJECT, "spider": "pncp", "ano": "2025"})
         assert answer["status"] == "ok", answer
-        wait_for(lambda: any(j["id"] == answer["jobid"] for j in sd.get("listjobs.json", project=PROJECT)[1]["finished"]),
+        wait_for(lambda: any(j["id"] == answer["jobid"]
+                             for j in sd.get("listjobs.json", project=PROJECT)[1]["finished"]),
                  120, interval=0.5, what="the job to finish")
     finally:
         sd.stop()

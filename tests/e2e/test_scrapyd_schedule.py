@@ -37,7 +37,8 @@ class SchedulerProcess:
     def __init__(self, schedule: Path, env: dict[str, str]):
         self.records: list[dict] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "procurement_spiders.scheduler", "--schedule", str(schedule), "--watch-interval", "0.3"],
+            [sys.executable, "-m", "procurement_spiders.scheduler", "--schedule", str(schedule),
+             "--watch-interval", "0.3"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -83,7 +84,8 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         client_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
         client_env.update(SCRAPYD_URL=sd.url, SCRAPYD_USERNAME="ops", SCRAPYD_PASSWORD=password,
                           PROCUREMENT_ENV_FILE="/nonexistent/.env")
-        deploy = subprocess.run([str(Path(sys.executable).parent / "scrapyd-deploy"), "env", "-p", PROJECT, "--version", "e2e-1"],
+        deploy = subprocess.run([str(Path(sys.executable).parent / "scrapyd-deploy"), "env", "-p", PROJECT,
+                                 "--version", "e2e-1"],
                                 cwd=project_copy, env=client_env, capture_output=True, text=True, timeout=180)
         assert deploy.returncode == 0, deploy.stderr[-2000:]
         assert password not in deploy.stdout + deploy.stderr

@@ -11,7 +11,9 @@ def new_coleta(conn) -> int:
                        orgao_cnpj="00394452000103", dados={"argumentos": {"ano": 2025}})
 
 
-ROW = ("k1", "30/2024", "120645-1/2025", "d", None, None, None, None, None, "PUBLICADO", None, None, "120645", None, None)
+ROW = (
+    "k1", "30/2024", "120645-1/2025", "d", None, None, None, None, None, "PUBLICADO", None, None, "120645", None, None
+)
 
 
 def test_finished_coleta_accepts_no_more_demandas(database_url):

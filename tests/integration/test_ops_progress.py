@@ -73,7 +73,7 @@ def test_text_lines_report_pages_items_rate_remaining_and_eta():
     lines = [line for line in done.stderr.splitlines() if "progress" in line and "pages," in line]
     periodic = [line for line in lines if "(final)" not in line]
     assert periodic, done.stderr[-2000:]
-    assert "items/s" in periodic[0] and "/40 done" in periodic[0] and "remaining" in periodic[0] and "ETA" in periodic[0]
+    assert all(part in periodic[0] for part in ("items/s", "/40 done", "remaining", "ETA")), periodic[0]
     assert "progress (final): 30 pages, 30 items" in lines[-1] and "30/40 done (75%), 10 remaining" in lines[-1]
 
 

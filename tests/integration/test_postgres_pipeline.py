@@ -41,7 +41,8 @@ def test_batches_are_copied_and_the_coleta_succeeds(database_url):
     assert not [k for k, v in dados["stats"].items() if isinstance(v, list | dict)]
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
-            "SELECT dfd, valor, data_inicio::text, detalhes FROM demandas WHERE coleta_id = %s ORDER BY id", (coleta_id,)
+            "SELECT dfd, valor, data_inicio::text, detalhes FROM demandas WHERE coleta_id = %s ORDER BY id",
+            (coleta_id,),
         ).fetchall()
     assert len(rows) == 25
     assert rows[11] == ("12/2024", Decimal("12000.12"), "2025-02-01", {"valorItem": 0.3333, "i": 12})

@@ -58,7 +58,8 @@ def test_six_fields_have_seconds_first():
         ('[[schedule]]\nname="a"\ncron="0 6 * *"\nspider="pncp"', "expected 5 fields"),
         ('[[schedule]]\nname="a"\ncron="0 25 * * *"\nspider="pncp"', "cron"),
         ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\nargs={ano="{year}"}', "unknown placeholder"),
-        ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\n[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"',
+        ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\n'
+         '[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"',
          "used twice"),
         ('timezone="Mars/Olympus"', "unknown timezone"),
         ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\npaused="yes"', "paused"),

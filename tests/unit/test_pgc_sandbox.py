@@ -49,7 +49,8 @@ def test_api_needs_a_session_that_expires_and_faults_switch_through_the_shared_e
         out["cards"] = (await fetch(client, "/__sandbox__/truth/pgc-contratacoes?ano=2025"))[1]
         out["reset"] = (await fetch(client, "/__sandbox__/faults", "DELETE"))[1]
         out["scale"] = await fetch(client, "/__sandbox__/pgc/dataset", "POST", {"ano": 2025, "dfds": 10001})
-        out["attended"] = (await fetch(client, "/__sandbox__/pgc/attended/complete", "POST", {"cpf": "1", "senha": "2"}))[0]
+        attended = await fetch(client, "/__sandbox__/pgc/attended/complete", "POST", {"cpf": "1", "senha": "2"})
+        out["attended"] = attended[0]
         return out
 
     out = serve(scenario)
