@@ -12,6 +12,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from procurement_spiders.config import Config, crawler_config
 from procurement_spiders.exceptions import InvalidPortalResponse, SpiderArgumentError  # noqa: F401 - re-exported
@@ -27,6 +28,12 @@ SCRAPYD_ARGUMENTS = ("_job",)
 
 # "No rows", as PNCP answers it: 204, a 200 with a zero-length body, or a 404 with a message.
 NO_ROWS_STATUSES = (204, 404)
+
+
+def failed_request(failure: Failure) -> scrapy.Request:
+    """The request an errback's failure is about: Scrapy sets `failure.request`, Twisted's types do not declare it."""
+    request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+    return request
 
 
 def parse_ano(raw: object) -> int:

@@ -35,6 +35,7 @@ from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
     SpiderArgumentError,
+    failed_request,
     parse_ano,
     parse_choice,
     parse_cnpj_argument,
@@ -178,7 +179,7 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
     def plans_failed(self, failure: Failure) -> None:
         self.record_anomaly(
             "planos_indisponiveis", f"the list of plans could not be read: {failure.getErrorMessage()}",
-            incompleta=True, url=failure.request.url,
+            incompleta=True, url=failed_request(failure).url,
         )
 
     def closed(self, reason: str) -> None:

@@ -17,13 +17,14 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from procurement_spiders.parsing.messages import clip
-from procurement_spiders.spiders.base import InvalidPortalResponse
+from procurement_spiders.spiders.base import InvalidPortalResponse, failed_request
+from procurement_spiders.spiders.pncp_host import PncpSpiderHost
 from procurement_spiders.spiders.pncp_rows import Enrichment, UnreadableEnrichment, enrichment_from_row, read_count
 
 DADOS_ABERTOS_META = {"handle_httpstatus_list": [404]}
 
 
-class DadosAbertosEnrichment:
+class DadosAbertosEnrichment(PncpSpiderHost):
     """Mixed into PncpSpider; `parked` plans wait here until every enrichment page answered."""
 
     def init_enrichment(self) -> None:
@@ -102,7 +103,7 @@ class DadosAbertosEnrichment:
                              "`pagina`", url=response.url)
 
     def enrichment_failed(self, failure: Failure) -> Iterator[Any]:
-        page = failure.request.cb_kwargs["page"]
+        page = failed_request(failure).cb_kwargs["page"]
         self.enrichment_pending.discard(page)
         self.enrichment_page_lost(page, failure.getErrorMessage())
         yield from self.enrichment_progress()

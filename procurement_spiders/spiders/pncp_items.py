@@ -19,14 +19,15 @@ from twisted.python.failure import Failure
 
 from procurement_spiders.logging import bind_log_context
 from procurement_spiders.parsing.messages import clip
-from procurement_spiders.spiders.base import InvalidPortalResponse
+from procurement_spiders.spiders.base import InvalidPortalResponse, failed_request
+from procurement_spiders.spiders.pncp_host import PncpSpiderHost
 from procurement_spiders.spiders.pncp_rows import Plan, PlanItem, read_count
 
 ITEM_PAGES_AHEAD = 4  # a plan's pages in flight or queued at a time, whatever count it declares
 ITEMS_META = {"handle_httpstatus_list": [404]}
 
 
-class PlanItemsPaging:
+class PlanItemsPaging(PncpSpiderHost):
     """Mixed into PncpSpider; a fetched plan goes to `plan_fetched`, then to the demandas."""
 
     def items_request(self, plan: Plan, page: int, size: int, *, sequential: bool) -> scrapy.Request:
@@ -62,7 +63,7 @@ class PlanItemsPaging:
         yield from self.item_pages(plan)
 
     def quantidade_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        plan = failure.request.cb_kwargs["plan"]
+        plan = failed_request(failure).cb_kwargs["plan"]
         self.record_anomaly(
             "quantidade_indisponivel", f"plan {plan.sequencial}: {failure.getErrorMessage()}; paging without a total",
             sequencialPca=plan.sequencial,
@@ -126,11 +127,11 @@ class PlanItemsPaging:
             yield self.items_request(plan, page + 1, size, sequential=True)
 
     def items_failed(self, failure: Failure) -> Iterator[Any]:
-        plan: Plan = failure.request.cb_kwargs["plan"]
+        plan: Plan = failed_request(failure).cb_kwargs["plan"]
         plan.pending_pages -= 1
         plan.lost_pages += 1
         self.record_anomaly(
-            "pagina_perdida", f"{failure.request.url}: {failure.getErrorMessage()}",
+            "pagina_perdida", f"{failed_request(failure).url}: {failure.getErrorMessage()}",
             incompleta=True, sequencialPca=plan.sequencial,
         )
         yield from self.item_pages(plan)
