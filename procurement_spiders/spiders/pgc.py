@@ -48,6 +48,8 @@ class PgcSpider(PgcBrowserSpider):
     fonte = "PGC"
     argument_names = ("ano", "detalhes")
 
+    detalhes: bool
+
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
         typed = {"ano": parse_ano(raw.get("ano")), "detalhes": parse_flag("detalhes", raw.get("detalhes"))}

@@ -20,7 +20,7 @@ from procurement_spiders.config import Config
 from procurement_spiders.exceptions import PgcError, SeleniumSessionLost, SpiderArgumentError
 from procurement_spiders.pages.pgc import Credentials, PgcActions, Waits
 from procurement_spiders.redaction import redact_text
-from procurement_spiders.spiders.base import ColetaSpider
+from procurement_spiders.spiders.base import ColetaSpider, failed_request
 
 SESSION_NAME = "pgc"
 MAX_RELOGINS = 5  # session expiries/losses tolerated in one run (each one is a new login)
@@ -172,10 +172,11 @@ class PgcBrowserSpider(ColetaSpider):
     def pgc_failed(self, failure: Failure):
         """Errback of every PGC step: a lost browser session or a page that did not behave means
         a fresh login that resumes at the same step (bounded by MAX_RELOGINS)."""
-        request = failure.request
+        request = failed_request(failure)
+        exc_name = type(failure.value).__name__  # Failure.type is the value's class
         label = request.meta.get("pgc_label", "?")
         if failure.check(CloseSpider):
-            raise failure.value
+            failure.raiseException()
         if failure.check(SeleniumSessionLost):
             why = f"the browser session was lost at step {label}"
             new_session = True
@@ -183,9 +184,9 @@ class PgcBrowserSpider(ColetaSpider):
             why = f"the page misbehaved at step {label} ({type(failure.value).__name__}: {failure.value})"
             new_session = False
         else:
-            why = f"step {label} failed ({failure.type.__name__}: {str(failure.value)[:200]})"
+            why = f"step {label} failed ({exc_name}: {str(failure.value)[:200]})"
             new_session = True
-        self.crawler.stats.inc_value(f"pgc/step_failures/{failure.type.__name__}")
+        self.crawler.stats.inc_value(f"pgc/step_failures/{exc_name}")
         self.pgc_relogin_allowed(why)
         yield from self.pgc_resume(request, new_session=new_session)
 

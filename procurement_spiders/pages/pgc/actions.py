@@ -91,10 +91,13 @@ class PgcActions:
         read, rereads = read_list_page(driver, page, self.waits)
         result = {"ok": True, "page": read.as_dict(), "rereads": rereads}
         if detail_skip is not None:
-            result["details"] = {
-                row["dfd"]: open_dfd_detail(driver, row["dfd"], self.waits)
-                for row in read.rows if row["dfd"] not in detail_skip
-            }
+            details: dict[str, dict[str, str | None]] = {}
+            for row in read.rows:
+                dfd = row["dfd"]
+                assert dfd is not None  # the DFD column is always read (only `uasg` may be None)
+                if dfd not in detail_skip:
+                    details[dfd] = open_dfd_detail(driver, dfd, self.waits)
+            result["details"] = details
         return result
 
     def _pages_result(self, driver: WebDriver, pages: list[int], detail_skip: set[str] | None) -> dict:

@@ -186,9 +186,11 @@ def open_dfd_detail(driver: WebDriver, dfd: str, waits: Waits) -> dict[str, str 
     driver.execute_script("arguments[0].click();", button)
     wait_visible(driver, S.DETAIL_TITLE, waits, "the DFD detail modal")
     app_idle(driver, waits)
-    detail = {
-        "data_conclusao": (texts(driver, S.DETAIL_CONCLUSAO) or [None])[0],
-        "editor": (texts(driver, S.DETAIL_EDITOR) or [None])[0],
+    conclusao = texts(driver, S.DETAIL_CONCLUSAO)
+    editor = texts(driver, S.DETAIL_EDITOR)
+    detail: dict[str, str | None] = {
+        "data_conclusao": conclusao[0] if conclusao else None,
+        "editor": editor[0] if editor else None,
     }
     click(driver, S.DETAIL_CLOSE, waits, "the 'Fechar' button")
     wait_gone(driver, S.DETAIL_TITLE, waits, "the detail modal to close")
