@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -26,7 +27,16 @@ def crawl_succeeded(stats) -> bool:
     return coleta_succeeded(stats)
 
 
-class ProjectRunMixin:
+if TYPE_CHECKING:
+    from scrapy.commands import ScrapyCommand
+
+    _Command = ScrapyCommand
+else:
+    # At run time a plain mixin: a ScrapyCommand subclass in this module would be listed as a command.
+    _Command = object
+
+
+class ProjectRunMixin(_Command):
     """Shared by crawl and runspider: configuration checked and logging set up before the
     crawler process exists; the exit status says whether the crawl really succeeded."""
 
@@ -66,6 +76,7 @@ class Command(ProjectRunMixin, ScrapyCrawlCommand):
             return
         from scrapy.spiderloader import get_spider_loader
 
+        assert self.settings is not None  # Scrapy sets them before process_options
         loader = get_spider_loader(self.settings)
         try:
             spidercls = loader.load(args[0])

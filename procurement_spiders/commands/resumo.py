@@ -27,6 +27,7 @@ class Command(ScrapyCommand):
         import psycopg
 
         config = config_or_exit(self.settings, need_database=True)
+        assert config.database_url is not None  # need_database=True: config_or_exit has exited otherwise
         try:
             ids = [opts.coleta] if opts.coleta else last_coleta_ids(config.database_url, opts.ultimas)
             if not ids:

@@ -44,6 +44,7 @@ class ReportCommand(ScrapyCommand):
         if args:
             raise UsageError(f"{self.__module__.rsplit('.', 1)[-1]} takes no positional arguments")
         config = config_or_exit(self.settings, need_database=True)
+        assert config.database_url is not None  # need_database=True: config_or_exit has exited otherwise
         path = opts.output or opts.overwrite_output
         try:
             if path:
