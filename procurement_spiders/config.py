@@ -143,11 +143,11 @@ class _Reader:
         value = value.strip()
         return value if value != "" else None
 
-    def str(self, name: str, default: str | None) -> str | None:
+    def text(self, name: str, default: str | None) -> str | None:
         value = self.raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -220,8 +220,8 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
             meta = f.metadata
             values[f.name] = r.ranged(name, cast(float, f.default), meta["kind"], meta["min"], meta["max"])
 
-    pncp_real = r.bool("PNCP_REAL_ENABLED", True)
-    pgc_real = r.bool("PGC_REAL_ENABLED", True)
+    pncp_real = r.flag("PNCP_REAL_ENABLED", True)
+    pgc_real = r.flag("PGC_REAL_ENABLED", True)
     sandbox = r.url("SANDBOX_URL", Config.sandbox_url)
     assert sandbox is not None
 
@@ -231,18 +231,18 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
             return value
         return real_default if real_enabled else sandbox
 
-    cnpj = r.str("ORGAO_CNPJ", None)
+    cnpj = r.text("ORGAO_CNPJ", None)
     if cnpj is not None:
         try:
             cnpj = normalize_cnpj(cnpj)
         except InvalidIdentifier as exc:
             raise ConfigError(f"ORGAO_CNPJ: {exc}") from None
 
-    database_url = r.str("DATABASE_URL", None)
+    database_url = r.text("DATABASE_URL", None)
     if database_url is not None:
         check_url("DATABASE_URL", database_url, ("postgresql", "postgres"))
 
-    cpf = r.str("PGC_CPF", None)
+    cpf = r.text("PGC_CPF", None)
     if cpf is not None and not re.fullmatch(r"[0-9.\-]+", cpf):
         raise ConfigError("PGC_CPF must contain only digits (and optional . and - separators)")
 
@@ -254,10 +254,10 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
     return Config(
         **values,
         database_url=database_url,
-        sqlalchemy_echo=r.bool("SQLALCHEMY_ECHO", False),
+        sqlalchemy_echo=r.flag("SQLALCHEMY_ECHO", False),
         selenium_url=r.url("SELENIUM_URL", None),
-        selenium_headless=r.bool("SELENIUM_HEADLESS", True),
-        selenium_debug_dir=r.str("SELENIUM_DEBUG_DIR", Config.selenium_debug_dir) or Config.selenium_debug_dir,
+        selenium_headless=r.flag("SELENIUM_HEADLESS", True),
+        selenium_debug_dir=r.text("SELENIUM_DEBUG_DIR", Config.selenium_debug_dir) or Config.selenium_debug_dir,
         log_level=r.choice("LOG_LEVEL", Config.log_level, LOG_LEVELS, upper=True),
         log_format=r.choice("LOG_FORMAT", Config.log_format, LOG_FORMATS),
         pncp_real_enabled=pncp_real,
@@ -270,27 +270,27 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         sandbox_url=sandbox,
         pgc_login_mode=r.choice("PGC_LOGIN_MODE", Config.pgc_login_mode, PGC_LOGIN_MODES),
         pgc_cpf=cpf,
-        pgc_senha=r.str("PGC_SENHA", None),
+        pgc_senha=r.text("PGC_SENHA", None),
         pgc_novnc_url=r.url("PGC_NOVNC_URL", None),
-        api_host=r.str("API_HOST", Config.api_host) or Config.api_host,
+        api_host=r.text("API_HOST", Config.api_host) or Config.api_host,
         scrapyd_url=r.url("SCRAPYD_URL", Config.scrapyd_url) or Config.scrapyd_url,
-        scrapyd_username=r.str("SCRAPYD_USERNAME", None),
-        scrapyd_password=r.str("SCRAPYD_PASSWORD", None),
+        scrapyd_username=r.text("SCRAPYD_USERNAME", None),
+        scrapyd_password=r.text("SCRAPYD_PASSWORD", None),
         **_web_fields(r),
     )
 
 
 def _web_fields(r: _Reader) -> dict[str, Any]:
     """WEB_USERS is checked here (a bad entry stops the start, naming the entry, never the hash)."""
-    users = r.str("WEB_USERS", None)
+    users = r.text("WEB_USERS", None)
     try:
         parse_users(users)
     except UsersError as exc:
         raise ConfigError(f"WEB_USERS: {exc}") from None
-    secret = r.str("WEB_SESSION_SECRET", None)
+    secret = r.text("WEB_SESSION_SECRET", None)
     if secret is not None and len(secret) < 32:
         raise ConfigError("WEB_SESSION_SECRET must be at least 32 characters")
-    return {"web_users": users, "web_session_secret": secret, "metrics_public": r.bool("METRICS_PUBLIC", False)}
+    return {"web_users": users, "web_session_secret": secret, "metrics_public": r.flag("METRICS_PUBLIC", False)}
 
 
 # Scrapy setting name for each Config field. They match the environment names, except where
