@@ -47,7 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "procurement_spiders.middlewares.host_concurrency.HostConcurrencyMiddleware": 990,
 }
 
-SPIDER_MIDDLEWARES = {}
+SPIDER_MIDDLEWARES: dict[str, int] = {}
 
 ITEM_PIPELINES = {
     "procurement_spiders.pipelines.validation.ValidationPipeline": 100,

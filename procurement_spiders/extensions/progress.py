@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from twisted.internet.task import LoopingCall
 
 from procurement_spiders.config import crawler_config
 
@@ -53,7 +54,7 @@ class ProgressExtension:
         self.crawler = crawler
         self.interval = interval
         self.clock = clock
-        self.task = None
+        self.task: AsyncioLoopingCall | LoopingCall | None = None
         self.started: float | None = None
         self._last: tuple[float, int, int] | None = None
 

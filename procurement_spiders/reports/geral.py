@@ -8,6 +8,7 @@ of it is one composable select(), so an analyst can run the same SQL.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -113,7 +114,8 @@ def geral_select(coleta_ids: dict[str, int | None], *, uasg: str | None = None,
                                                               func.coalesce(form.c.formacao_n, 0) > 1,
                                                               func.coalesce(pncp.c.pncp_n, 0) > 1))))
     achados = func.array_remove(
-        array([case((cond, literal(code)), else_=null()) for code, cond in checks], type_=Text),
+        # array[Any]: SQLAlchemy types array's items as their Python value, not as SQL expressions
+        array[Any]([case((cond, literal(code)), else_=null()) for code, cond in checks], type_=Text),
         null(),
     )
     dfd_ano = cast(func.split_part(dfd, "/", 2), Integer)

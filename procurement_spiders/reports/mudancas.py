@@ -12,6 +12,8 @@ compared field different is changed, one output row per field with before and af
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Text, case, cast, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import array
 
@@ -49,7 +51,8 @@ def mudancas_select(de: int, para: int):
         .where(b_rows.c.chave.is_(None))
     )
     fields = func.unnest(
-        array([literal(f) for f in COMPARED_FIELDS], type_=Text),
+        # array[Any]: SQLAlchemy types array's items as their Python value, not as SQL expressions
+        array[Any]([literal(f) for f in COMPARED_FIELDS], type_=Text),
         array([_as_text(a_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
         array([_as_text(b_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
     ).table_valued("campo", "antes", "depois").render_derived().lateral("campos")

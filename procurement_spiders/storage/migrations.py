@@ -78,7 +78,7 @@ def apply_migrations(conninfo: str, directory: Path | None = None) -> list[str]:
                        checksum TEXT NOT NULL,
                        applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
             )
-            recorded = dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
+            recorded: dict[str, str] = dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
             known = {m.name for m in migrations}
             missing = sorted(set(recorded) - known)
             if missing:
