@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import xlsxwriter
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
@@ -30,7 +31,7 @@ class XlsxItemExporter(BaseItemExporter):
     def __init__(self, file, **kwargs: Any):
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
-        self.workbook = None
+        self.workbook: xlsxwriter.Workbook | None = None
         self.sheet: SheetWriter | None = None
 
     def start_exporting(self) -> None:
@@ -48,4 +49,5 @@ class XlsxItemExporter(BaseItemExporter):
         if self.sheet is None:  # no item: still a valid workbook with an empty sheet
             self.sheet = SheetWriter(self.workbook, "Demandas", [Col("chave", "chave")])
         self.sheet.close()
+        assert self.workbook is not None  # start_exporting made it
         self.workbook.close()

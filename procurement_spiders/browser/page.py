@@ -113,12 +113,12 @@ def request_cookies(request: Request) -> list[dict[str, Any]]:
                 found[name] = {"name": name, "value": value}
     raw = request.cookies
     items = raw.items() if isinstance(raw, dict) else ((c.get("name"), c) for c in raw or [])
-    for name, value in items:
-        if not name:
+    for key, cookie in items:
+        if not key:
             continue
-        entry = dict(value) if isinstance(value, dict) else {"name": name, "value": value}
-        entry["name"], entry["value"] = str(name), str(entry.get("value", ""))
-        found[str(name)] = {**found.get(str(name), {}), **entry}
+        entry = dict(cookie) if isinstance(cookie, dict) else {"name": key, "value": cookie}
+        entry["name"], entry["value"] = str(key), str(entry.get("value", ""))
+        found[str(key)] = {**found.get(str(key), {}), **entry}
     return list(found.values())
 
 

@@ -18,6 +18,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.chromium.remote_connection import ChromiumRemoteConnection
 from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from procurement_spiders.config import Config
@@ -69,7 +70,8 @@ class LocalChromium(webdriver.Remote):
         service.start()
         executor = ChromiumRemoteConnection(
             remote_server_addr=service.service_url, vendor_prefix="goog", browser_name="chrome",
-            client_config=ClientConfig(remote_server_addr=service.service_url, timeout=timeout),
+            # Selenium's annotation says int; the timeout goes to urllib3, which takes a float.
+            client_config=ClientConfig(remote_server_addr=service.service_url, timeout=timeout),  # type: ignore[arg-type]
         )
         try:
             super().__init__(command_executor=executor, options=options)
@@ -102,12 +104,15 @@ def create_driver(config: Config) -> WebDriver:
     options = chrome_options(config)
     client_timeout = config.selenium_timeout + CLIENT_TIMEOUT_MARGIN
     if config.selenium_url:
-        client = ClientConfig(remote_server_addr=config.selenium_url, timeout=client_timeout)
+        # Selenium's annotation says int; the timeout goes to urllib3, which takes a float.
+        client = ClientConfig(remote_server_addr=config.selenium_url, timeout=client_timeout)  # type: ignore[arg-type]
         driver: WebDriver = webdriver.Remote(
             command_executor=config.selenium_url, options=options, client_config=client
         )
         # Remote drivers do not know chromedriver's CDP endpoint; Grid forwards it to the node.
-        driver.command_executor.add_command("executeCdpCommand", "POST", "/session/$sessionId/goog/cdp/execute")
+        executor = driver.command_executor
+        assert isinstance(executor, RemoteConnection)  # WebDriver turns a URL into its RemoteConnection
+        executor.add_command("executeCdpCommand", "POST", "/session/$sessionId/goog/cdp/execute")
     else:
         chromedriver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -174,6 +174,7 @@ class SeleniumMiddleware:
                         raise
                     session.pages += 1
             except PinnedSessionLost as exc:
+                assert name is not None  # only a named (pinned) session can be lost
                 raise SeleniumSessionLost(name, exc) from None
             except PoolClosed:
                 raise IgnoreRequest("browser pool closed (crawl shutting down)") from None

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, RowMapping, func, select
 
 from procurement_spiders.reports import geral, mudancas
 from procurement_spiders.reports.arguments import GeralRequest, MudancasRequest
@@ -50,7 +50,7 @@ def mudancas_summary(conn: Connection, req: MudancasRequest) -> dict[str, int]:
     return counts
 
 
-def demandas_rows(conn: Connection, coleta_id: int) -> Iterator[dict]:
+def demandas_rows(conn: Connection, coleta_id: int) -> Iterator[RowMapping]:
     query = select(demandas).where(demandas.c.coleta_id == coleta_id).order_by(demandas.c.chave)
     yield from conn.execution_options(**STREAM).execute(query).mappings()
 

@@ -169,7 +169,7 @@ class ColetaSpider(scrapy.Spider):
         try:
             return json.loads(response.text, parse_float=Decimal, parse_constant=Decimal)
         except (ValueError, AttributeError) as exc:
-            kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no content type"
+            kind = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no content type"
             raise InvalidPortalResponse(
                 f"{response.url} answered HTTP {response.status} with {kind}, not JSON ({exc})"
             ) from None
