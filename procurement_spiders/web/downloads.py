@@ -7,7 +7,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import Connection, Engine
@@ -20,7 +20,7 @@ from procurement_spiders.storage.coletas import dumps_json
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _csv_chunks(columns: list[Col], rows: Iterator[dict]) -> Iterator[str]:
+def _csv_chunks(columns: list[Col], rows: Iterator[Mapping]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([c.key for c in columns])
@@ -33,7 +33,7 @@ def _csv_chunks(columns: list[Col], rows: Iterator[dict]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _json_chunks(columns: list[Col], rows: Iterator[dict]) -> Iterator[str]:
+def _json_chunks(columns: list[Col], rows: Iterator[Mapping]) -> Iterator[str]:
     yield "["
     for n, row in enumerate(rows):
         yield ("," if n else "") + "\n" + dumps_json({c.key: row.get(c.key) for c in columns})
@@ -41,7 +41,7 @@ def _json_chunks(columns: list[Col], rows: Iterator[dict]) -> Iterator[str]:
 
 
 def stream_table(
-    engine: Engine, fmt: str, filename: str, columns: list[Col], rows: Callable[[Connection], Iterator[dict]]
+    engine: Engine, fmt: str, filename: str, columns: list[Col], rows: Callable[[Connection], Iterator[Mapping]]
 ) -> StreamingResponse:
     """`fmt` is csv or json (dot decimals, ISO dates); the connection lives as long as the stream."""
 
