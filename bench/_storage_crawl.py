@@ -52,9 +52,7 @@ def main() -> None:
     process.crawl(crawler, rows=sys.argv[1])
     process.start()
     print(
-        json.dumps(
-            {"seconds": marks["end"] - marks["first"], "stored": crawler.stats.get_value("coleta/armazenadas")}
-        )
+        json.dumps({"seconds": marks["end"] - marks["first"], "stored": crawler.stats.get_value("coleta/armazenadas")})
     )
 
 

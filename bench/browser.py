@@ -51,8 +51,12 @@ class PagesSpider(scrapy.Spider):
 
     async def start(self):
         for i in range(self.pages):
-            yield SeleniumRequest(url=f"{self.base}/__browser__/delayed/{i}?delay={self.delay}", wait_time=10,
-                                  wait_until=EC.presence_of_element_located((By.ID, "content")), meta={"i": i})
+            yield SeleniumRequest(
+                url=f"{self.base}/__browser__/delayed/{i}?delay={self.delay}",
+                wait_time=10,
+                wait_until=EC.presence_of_element_located((By.ID, "content")),
+                meta={"i": i},
+            )
 
     def parse(self, response):
         if response.css("#content::attr(data-n)").get() == str(response.meta["i"]):
@@ -73,8 +77,7 @@ class FreezeMeter:
 
 
 async def run_one(label: str, settings: dict, base: str, pages: int, delay: int) -> dict:
-    common = {"CONCURRENT_REQUESTS": 16, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
-              "RETRY_ENABLED": False}
+    common = {"CONCURRENT_REQUESTS": 16, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "RETRY_ENABLED": False}
     runner = AsyncCrawlerRunner({**common, **settings})
     crawler = runner.create_crawler(PagesSpider)
     meter = FreezeMeter()
@@ -84,10 +87,14 @@ async def run_one(label: str, settings: dict, base: str, pages: int, delay: int)
     seconds = time.monotonic() - started
     meter.loop.stop()
     delivered = len(crawler.spider.got)
-    return {"label": label, "seconds": seconds, "pages": delivered, "pages_per_s": delivered / seconds,
-            "freeze_ms": max(0.0, meter.max_gap - TICK) * 1000, "gap_ms": meter.max_gap * 1000}
-
-
+    return {
+        "label": label,
+        "seconds": seconds,
+        "pages": delivered,
+        "pages_per_s": delivered / seconds,
+        "freeze_ms": max(0.0, meter.max_gap - TICK) * 1000,
+        "gap_ms": meter.max_gap * 1000,
+    }
 
 
 async def bench(args, grid_url: str, base: str) -> list[dict]:
@@ -127,12 +134,23 @@ def main() -> None:
         if not grid_url:
             port = free_port()
             grid_env = {**os.environ, "GRID_PORT": str(port), "GRID_MAX_SESSIONS": str(max(2, args.sessions))}
-            subprocess.run([str(ROOT / "scripts" / "grid.sh"), "start"], check=True, env=grid_env,
-                           stdout=subprocess.DEVNULL, timeout=120)
+            subprocess.run(
+                [str(ROOT / "scripts" / "grid.sh"), "start"],
+                check=True,
+                env=grid_env,
+                stdout=subprocess.DEVNULL,
+                timeout=120,
+            )
             grid_url = f"http://127.0.0.1:{port}"
         pages_port = free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "sandbox.browser_pages", "--port", str(pages_port)],
-                                      cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "sandbox.browser_pages", "--port", str(pages_port)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         base = f"http://127.0.0.1:{pages_port}"
         wait_http(base + "/__browser__/counter")
 
@@ -156,8 +174,10 @@ def main() -> None:
 
     print(f"{args.pages} JS-rendered pages, {args.delay} ms render delay, CONCURRENT_REQUESTS=16, Grid {grid_url}")
     for r in results:
-        print(f"{r['label']:<26} {r['pages']:>3} pages in {r['seconds']:6.2f} s = {r['pages_per_s']:5.2f} pages/s"
-              f"   event-loop freeze {r['freeze_ms']:6.0f} ms (longest 50 ms tick gap {r['gap_ms']:.0f} ms)")
+        print(
+            f"{r['label']:<26} {r['pages']:>3} pages in {r['seconds']:6.2f} s = {r['pages_per_s']:5.2f} pages/s"
+            f"   event-loop freeze {r['freeze_ms']:6.0f} ms (longest 50 ms tick gap {r['gap_ms']:.0f} ms)"
+        )
     stock, ours = results
     print(f"ratio ours/stock: {ours['pages_per_s'] / stock['pages_per_s']:.2f}")
 

@@ -52,11 +52,16 @@ def call(url: str, method: str = "GET", body: dict | None = None):
         return json.loads(response.read() or b"null")
 
 
-
 def run_crawl(args: list[str], env: dict[str, str], out: Path) -> tuple[float, list[dict], str]:
     started = time.monotonic()
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "scrapy"), "crawl", *args, "-O", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "scrapy"), "crawl", *args, "-O", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     wall = time.monotonic() - started
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -148,23 +153,45 @@ def main() -> None:
 
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
-    sb = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(port)], cwd=ROOT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sb = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     grid_env = None
     selenium_url = os.environ.get("SELENIUM_URL")
     try:
         if not selenium_url:
             gport = free_port()
             grid_env = dict(os.environ, GRID_PORT=str(gport), GRID_MAX_SESSIONS="2")
-            subprocess.run([str(ROOT / "scripts" / "grid.sh"), "start"], env=grid_env, check=True,
-                           capture_output=True, text=True, timeout=120)
+            subprocess.run(
+                [str(ROOT / "scripts" / "grid.sh"), "start"],
+                env=grid_env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             selenium_url = f"http://127.0.0.1:{gport}"
         wait_http(sandbox + "/__sandbox__/health")
-        call(sandbox + "/__sandbox__/pgc/dataset", "POST",
-             {"ano": args.ano, "dfds": args.dfds, "contratacoes": args.cards})
-        call(sandbox + "/__sandbox__/pgc/faults", "POST", {
-            "spinner_ms": args.spinner, "render_ms": args.render, "processing_ms": PROCESSING_MS,
-            "area_ms": AREA_MS, "page_size": PAGE_SIZE, "card_batch": CARD_BATCH})
+        call(
+            sandbox + "/__sandbox__/pgc/dataset",
+            "POST",
+            {"ano": args.ano, "dfds": args.dfds, "contratacoes": args.cards},
+        )
+        call(
+            sandbox + "/__sandbox__/pgc/faults",
+            "POST",
+            {
+                "spinner_ms": args.spinner,
+                "render_ms": args.render,
+                "processing_ms": PROCESSING_MS,
+                "area_ms": AREA_MS,
+                "page_size": PAGE_SIZE,
+                "card_batch": CARD_BATCH,
+            },
+        )
         truth_dfds = call(sandbox + f"/__sandbox__/truth/pgc-dfds?ano={args.ano}")["registros"]
         truth_cards = call(sandbox + f"/__sandbox__/truth/pgc-contratacoes?ano={args.ano}")["registros"]
         pages = math.ceil(len(truth_dfds) / PAGE_SIZE)
@@ -175,30 +202,54 @@ def main() -> None:
         bound_cards = (login_ms + args.spinner * 2 + args.render * card_batches) / 1000
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PGC_", "PNCP_", "SELENIUM_", "DATABASE_URL"))}
-        env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", PGC_REAL_ENABLED="false", PNCP_REAL_ENABLED="false",
-                   SANDBOX_URL=sandbox, SELENIUM_URL=selenium_url, PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA,
-                   ORGAO_CNPJ="00394452000103", LOG_LEVEL="INFO")
-        print(f"sandbox: {len(truth_dfds)} DFDs in {pages} pages, {len(truth_cards)} cards {tabs}; "
-              f"spinner {args.spinner} ms, render {args.render} ms per {CARD_BATCH} cards; Grid {selenium_url}")
+        env.update(
+            PROCUREMENT_ENV_FILE="/nonexistent/.env",
+            PGC_REAL_ENABLED="false",
+            PNCP_REAL_ENABLED="false",
+            SANDBOX_URL=sandbox,
+            SELENIUM_URL=selenium_url,
+            PGC_CPF=DEMO_CPF,
+            PGC_SENHA=DEMO_SENHA,
+            ORGAO_CNPJ="00394452000103",
+            LOG_LEVEL="INFO",
+        )
+        print(
+            f"sandbox: {len(truth_dfds)} DFDs in {pages} pages, {len(truth_cards)} cards {tabs}; "
+            f"spinner {args.spinner} ms, render {args.render} ms per {CARD_BATCH} cards; Grid {selenium_url}"
+        )
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
             call(sandbox + "/__sandbox__/pgc/stats", "DELETE")
             wall, items, _ = run_crawl(["pgc", "-a", f"ano={args.ano}"], env, Path(tmp) / "dfds.json")
             ok = sorted(i["dfd"] for i in items) == sorted(t["dfd"] for t in truth_dfds)
-            rows.append(("scrapy crawl pgc (DFDs)", wall, bound_dfds,
-                         f"{len(items)} DFDs, truth {'ok' if ok else 'MISMATCH'}"))
+            rows.append(
+                ("scrapy crawl pgc (DFDs)", wall, bound_dfds, f"{len(items)} DFDs, truth {'ok' if ok else 'MISMATCH'}")
+            )
             call(sandbox + "/__sandbox__/pgc/stats", "DELETE")
-            wall, items, _ = run_crawl(["pncp", "-a", f"ano={args.ano}", "-a", "fonte=pgc"], env,
-                                       Path(tmp) / "cards.json")
+            wall, items, _ = run_crawl(
+                ["pncp", "-a", f"ano={args.ano}", "-a", "fonte=pgc"], env, Path(tmp) / "cards.json"
+            )
             ok = sorted(i["contratacao"] for i in items) == sorted(t["contratacao"] for t in truth_cards)
-            rows.append(("scrapy crawl pncp -a fonte=pgc (cards)", wall, bound_cards,
-                         f"{len(items)} cards, truth {'ok' if ok else 'MISMATCH'}"))
+            rows.append(
+                (
+                    "scrapy crawl pncp -a fonte=pgc (cards)",
+                    wall,
+                    bound_cards,
+                    f"{len(items)} cards, truth {'ok' if ok else 'MISMATCH'}",
+                )
+            )
         if not args.skip_legacy:
             call(sandbox + "/__sandbox__/pgc/sessions", "DELETE")
             wall, n_dfds, n_cards = legacy_macro(sandbox, selenium_url, args.legacy_sleep, args.ano)
             bound = bound_dfds + bound_cards - (login_ms + args.spinner) / 1000  # one login, one PCA list
-            rows.append((f"legacy macro way (1 driver, fixed {args.legacy_sleep:g} s sleeps), both screens",
-                         wall, bound, f"{n_dfds} DFDs, {n_cards} cards"))
+            rows.append(
+                (
+                    f"legacy macro way (1 driver, fixed {args.legacy_sleep:g} s sleeps), both screens",
+                    wall,
+                    bound,
+                    f"{n_dfds} DFDs, {n_cards} cards",
+                )
+            )
         print()
         print(f"{'crawl':62} {'wall s':>8} {'bound s':>8} {'ratio':>6}  result")
         for name, wall, bound, note in rows:
@@ -210,8 +261,9 @@ def main() -> None:
         sb.terminate()
         sb.wait(timeout=10)
         if grid_env is not None:
-            subprocess.run([str(ROOT / "scripts" / "grid.sh"), "stop"], env=grid_env, capture_output=True, text=True,
-                           timeout=60)
+            subprocess.run(
+                [str(ROOT / "scripts" / "grid.sh"), "stop"], env=grid_env, capture_output=True, text=True, timeout=60
+            )
 
 
 if __name__ == "__main__":

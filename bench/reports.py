@@ -50,8 +50,23 @@ ORGAO = {"cnpj": CNPJ}
 
 
 def _row(chave, dfd, contratacao, descricao, valor, inicio, fim, status):
-    return (chave, dfd, contratacao, descricao, valor, inicio, fim, None, None, status, "Material",
-            "COORDENAÇÃO DE LOGÍSTICA", UASG, ORGAO["cnpj"], None)
+    return (
+        chave,
+        dfd,
+        contratacao,
+        descricao,
+        valor,
+        inicio,
+        fim,
+        None,
+        None,
+        status,
+        "Material",
+        "COORDENAÇÃO DE LOGÍSTICA",
+        UASG,
+        ORGAO["cnpj"],
+        None,
+    )
 
 
 def pgc_rows(n: int):
@@ -67,8 +82,16 @@ def formacao_rows(n: int):
         dfd = f"{i}/2025" if i % 50 else f"{n + i}/2025"  # 2% name a DFD PGC does not list
         valor = Decimal(i % 50000) + Decimal("0.25")
         inicio = start + timedelta(days=i % 300)
-        yield _row(f"{UASG}-{i}/2025", dfd, f"{UASG}-{i}/2025", f"{dfd} - Aquisição de material, lote {i}", valor,
-                   inicio, inicio + timedelta(days=90), "APROVADA" if i % 10 else "PENDENTE")
+        yield _row(
+            f"{UASG}-{i}/2025",
+            dfd,
+            f"{UASG}-{i}/2025",
+            f"{dfd} - Aquisição de material, lote {i}",
+            valor,
+            inicio,
+            inicio + timedelta(days=90),
+            "APROVADA" if i % 10 else "PENDENTE",
+        )
 
 
 def pncp_rows(n: int):
@@ -79,23 +102,49 @@ def pncp_rows(n: int):
         dfd = f"{i}/2025" if i % 30 else None
         valor = Decimal(i % 50000) + Decimal("0.25") + (Decimal("10") if i % 100 == 0 else 0)
         inicio = start + timedelta(days=i % 300 + (30 if i % 101 == 0 else 0))
-        yield _row(f"{UASG}/1|{UASG}-{i}/2025|{dfd or ''}", dfd, f"{UASG}-{i}/2025", "AQUISIÇÃO DE MATERIAL.", valor,
-                   inicio, inicio + timedelta(days=90), "PUBLICADO")
+        yield _row(
+            f"{UASG}/1|{UASG}-{i}/2025|{dfd or ''}",
+            dfd,
+            f"{UASG}-{i}/2025",
+            "AQUISIÇÃO DE MATERIAL.",
+            valor,
+            inicio,
+            inicio + timedelta(days=90),
+            "PUBLICADO",
+        )
     for i in range(n // 40):
-        yield _row(f"{UASG}/1|{UASG}-{n + i + 1}/2025|", None, f"{UASG}-{n + i + 1}/2025", "AQUISIÇÃO AVULSA.",
-                   Decimal("100.00"), None, None, "PUBLICADO")
+        yield _row(
+            f"{UASG}/1|{UASG}-{n + i + 1}/2025|",
+            None,
+            f"{UASG}-{n + i + 1}/2025",
+            "AQUISIÇÃO AVULSA.",
+            Decimal("100.00"),
+            None,
+            None,
+            "PUBLICADO",
+        )
 
 
 def load(url: str, rows: int, cnpj: str) -> dict[str, int]:
     ids = {}
     ORGAO["cnpj"] = cnpj
     with psycopg.connect(url) as conn:
-        sources = (("PGC", "pgc", None, pgc_rows), ("FORMACAO", "pncp", "pgc", formacao_rows),
-                   ("PNCP", "pncp", "portal", pncp_rows))
+        sources = (
+            ("PGC", "pgc", None, pgc_rows),
+            ("FORMACAO", "pncp", "pgc", formacao_rows),
+            ("PNCP", "pncp", "portal", pncp_rows),
+        )
         for fonte, spider, fonte_dados, make in sources:
             dados = {"argumentos": {"ano": 2025, "fonte_dados": fonte_dados}}
-            cid = open_coleta(conn, fonte="PGC" if fonte == "PGC" else "PNCP", ano_referencia=2025, spider=spider,
-                              job_id=None, orgao_cnpj=cnpj, dados=dados)
+            cid = open_coleta(
+                conn,
+                fonte="PGC" if fonte == "PGC" else "PNCP",
+                ano_referencia=2025,
+                spider=spider,
+                job_id=None,
+                orgao_cnpj=cnpj,
+                dados=dados,
+            )
             copy_demandas(conn, cid, make(rows))
             finish_coleta(conn, cid, status="success", dados={})
             ids[fonte] = cid
@@ -131,8 +180,13 @@ def planilha(url: str, out: Path) -> tuple[float, float, float, str]:
     env = dict(os.environ, DATABASE_URL=url, ORGAO_CNPJ=CNPJ_B, PROCUREMENT_ENV_FILE="/nonexistent/.env")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "scrapy"), "planilha", "-a", "ano=2025", "-O", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "scrapy"), "planilha", "-a", "ano=2025", "-O", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"scrapy planilha failed:\n{result.stderr[-3000:]}")
@@ -159,8 +213,10 @@ def main() -> None:
         started = time.perf_counter()
         ids = load(url, args.rows, CNPJ)
         ids_b = load(url, -(-args.workbook_rows // 3), CNPJ_B)
-        print(f"loaded {args.rows:,} demandas per source (órgão A) and {args.workbook_rows:,} in all (órgão B) "
-              f"in {time.perf_counter() - started:.1f} s; wall seconds (CPU seconds of the report process)")
+        print(
+            f"loaded {args.rows:,} demandas per source (órgão A) and {args.workbook_rows:,} in all (órgão B) "
+            f"in {time.perf_counter() - started:.1f} s; wall seconds (CPU seconds of the report process)"
+        )
         floor, size = copy_floor(url, ids)
         g_wall, g_cpu, g_rows = geral_time(url, ids)
         floor_b, size_b = copy_floor(url, ids_b)
@@ -169,13 +225,17 @@ def main() -> None:
             w_size = (Path(tmp) / "pca.xlsx").stat().st_size
         print(f"geral, {args.rows:,} demandas per source:")
         print(f"  COPY … TO (the floor)  {floor:7.2f} s                {size / 1e6:6.1f} MB of rows")
-        print(f"  geral                  {g_wall:7.2f} s ({g_cpu:6.2f} CPU)  {g_rows:,} rows   "
-              f"ratio to the floor {g_wall / floor:5.1f}x")
+        print(
+            f"  geral                  {g_wall:7.2f} s ({g_cpu:6.2f} CPU)  {g_rows:,} rows   "
+            f"ratio to the floor {g_wall / floor:5.1f}x"
+        )
         print(f"workbook, {args.workbook_rows:,} demandas:")
         print(f"  COPY … TO (the floor)  {floor_b:7.2f} s                {size_b / 1e6:6.1f} MB of rows")
-        print(f"  scrapy planilha        {w_wall:7.2f} s ({w_cpu:6.2f} CPU)  peak RSS {w_rss:4.0f} MB "
-              f"({'under' if w_rss < 300 else 'OVER'} the 300 MB target), {w_size / 1e6:.1f} MB file   "
-              f"ratio to the floor {w_wall / floor_b:5.1f}x")
+        print(
+            f"  scrapy planilha        {w_wall:7.2f} s ({w_cpu:6.2f} CPU)  peak RSS {w_rss:4.0f} MB "
+            f"({'under' if w_rss < 300 else 'OVER'} the 300 MB target), {w_size / 1e6:.1f} MB file   "
+            f"ratio to the floor {w_wall / floor_b:5.1f}x"
+        )
         print(f"  {sheets}")
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -22,8 +22,10 @@ class SeleniumSessionLost(Exception):
     def __init__(self, name: str, cause: BaseException | None = None):
         self.name = name
         detail = f": {type(cause).__name__}" if cause is not None else ""
-        super().__init__(f"browser session {name!r} was lost{detail}; "
-                         f"send a request with meta selenium_session_new=True to start it again")
+        super().__init__(
+            f"browser session {name!r} was lost{detail}; "
+            f"send a request with meta selenium_session_new=True to start it again"
+        )
 
 
 class WaitTimeout(TimeoutException):

@@ -38,10 +38,21 @@ _REASONS = (
     (("does not exist",), "database or role does not exist"),
     (("timeout", "timed out", "canceling statement"), "timed out"),
     (("connection refused", "errno 111"), "connection refused"),
-    (("could not translate host name", "name or service not known", "name resolution", "nodename",
-      "getaddrinfo"), "host name not resolved"),
-    (("invalid dsn", "invalid connection option", "invalid integer value", "invalid port", "missing \"=\"",
-      "invalid uri"), "invalid DATABASE_URL"),
+    (
+        ("could not translate host name", "name or service not known", "name resolution", "nodename", "getaddrinfo"),
+        "host name not resolved",
+    ),
+    (
+        (
+            "invalid dsn",
+            "invalid connection option",
+            "invalid integer value",
+            "invalid port",
+            'missing "="',
+            "invalid uri",
+        ),
+        "invalid DATABASE_URL",
+    ),
 )
 
 
@@ -74,7 +85,7 @@ def database_status(database_url: str | None, timeout: float = DEFAULT_TIMEOUT) 
 
 
 def selenium_health(config: Config, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """"connected" when the Grid (or chromedriver) at SELENIUM_URL has a live slot, busy or not."""
+    """ "connected" when the Grid (or chromedriver) at SELENIUM_URL has a live slot, busy or not."""
     if not config.selenium_url:
         return NOT_CONFIGURED
     try:

@@ -25,7 +25,7 @@ def redact_url(url: str, *, strip_query: bool = False) -> str:
     match = _URL.match(url)
     if not match:
         return _CONNINFO_PASSWORD.sub(rf"\g<1>{MASK}", url)
-    return url[: match.start()] + _redact_one(match, strip_query) + url[match.end():]
+    return url[: match.start()] + _redact_one(match, strip_query) + url[match.end() :]
 
 
 def redact_text(text: str) -> str:
@@ -38,7 +38,7 @@ def _redact_one(match: re.Match[str], strip_query: bool) -> str:
     scheme, rest = match.group("scheme"), match.group("rest")
     at = rest.rfind("@")
     if at >= 0:
-        userinfo, rest = rest[:at], rest[at + 1:]
+        userinfo, rest = rest[:at], rest[at + 1 :]
         user, colon, _password = userinfo.partition(":")
         rest = f"{user}:{MASK}@{rest}" if colon else f"{user}@{rest}"
     if strip_query:

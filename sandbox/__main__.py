@@ -15,8 +15,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--itens", type=int, default=None, help="PCA items of the main órgão and year")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--story", type=int, choices=(1, 2), default=None,
-                        help="serve the reports story (sandbox/story.py) from the start")
+    parser.add_argument(
+        "--story",
+        type=int,
+        choices=(1, 2),
+        default=None,
+        help="serve the reports story (sandbox/story.py) from the start",
+    )
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the sandbox serves on the loopback only")

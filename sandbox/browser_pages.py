@@ -22,7 +22,7 @@ PREFIX = "/__browser__"
 
 def _page(title: str, body: str, script: str = "") -> web.Response:
     doc = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head><body>{body}"
         f"{f'<script>{script}</script>' if script else ''}</body></html>"
     )
@@ -37,7 +37,7 @@ async def delayed(request: web.Request) -> web.Response:
         f"d.setAttribute('data-n','{n}');d.textContent='Página {n} renderizada';"
         f"document.body.appendChild(d);}}, {delay});"
     )
-    return _page(f"Página {n}", f"<h1>Página {n}</h1><p id=\"static\">carregando…</p>", script)
+    return _page(f"Página {n}", f'<h1>Página {n}</h1><p id="static">carregando…</p>', script)
 
 
 async def never(request: web.Request) -> web.StreamResponse:
@@ -57,14 +57,14 @@ async def set_cookie(request: web.Request) -> web.Response:
     name = request.query.get("name", "session")
     value = request.query.get("value", "abc123")
     script = f"document.cookie = {json.dumps(f'js_{name}={value}; path=/')};"
-    response = _page("set-cookie", f"<p id=\"done\">cookie {html.escape(name)} set</p>", script)
+    response = _page("set-cookie", f'<p id="done">cookie {html.escape(name)} set</p>', script)
     response.set_cookie(name, value, path="/")
     return response
 
 
 async def echo_cookies(request: web.Request) -> web.Response:
     cookies = json.dumps(dict(sorted(request.cookies.items())))
-    return _page("echo-cookies", f"<pre id=\"cookies\">{html.escape(cookies)}</pre>")
+    return _page("echo-cookies", f'<pre id="cookies">{html.escape(cookies)}</pre>')
 
 
 async def counter(request: web.Request) -> web.Response:

@@ -172,11 +172,17 @@ def _dataset_summary(state) -> dict:
         "main_cnpj": dataset.main_cnpj,
         "anos": sorted({ano for _, ano in dataset.planos}),
         "orgaos": [
-            {"cnpj": o.cnpj, "razaoSocial": o.razao_social,
-             "planos": {str(ano): [{"sequencialPca": p.sequencial, "codigoUnidade": p.codigo_unidade,
-                                    "quantidade": p.quantidade}
-                                   for p in dataset.planos_of(o.cnpj, ano)]
-                        for ano in sorted({a for c, a in dataset.planos if c == o.cnpj})}}
+            {
+                "cnpj": o.cnpj,
+                "razaoSocial": o.razao_social,
+                "planos": {
+                    str(ano): [
+                        {"sequencialPca": p.sequencial, "codigoUnidade": p.codigo_unidade, "quantidade": p.quantidade}
+                        for p in dataset.planos_of(o.cnpj, ano)
+                    ]
+                    for ano in sorted({a for c, a in dataset.planos if c == o.cnpj})
+                },
+            }
             for o in dataset.orgaos.values()
         ],
     }
@@ -199,7 +205,8 @@ async def truth_pncp_demandas(request: web.Request) -> web.Response:
     dataset = state.dataset
     # A 100k-item truth takes a few seconds: keep the event loop serving meanwhile.
     payload = await asyncio.get_running_loop().run_in_executor(
-        None, pncp_demandas, dataset, ano, cnpj, uasg, enriquecimento)
+        None, pncp_demandas, dataset, ano, cnpj, uasg, enriquecimento
+    )
     return responses.json_response(payload)
 
 

@@ -131,15 +131,17 @@ async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
         published = [r for r in resultado if r["numeroItemPncp"] is not None and r["dataInicioProcessoCompra"]]
         if published:
             broken_da_row(published[0], faults["dadosabertos_bad_rows"], state.stats)
-    return json_response({
-        "resultado": resultado,
-        "totalRegistros": len(rows),
-        "totalPaginas": total_paginas,
-        "paginasRestantes": max(total_paginas - pagina, 0),
-        "dataHoraConsulta": _consulta_stamp(),
-        "timeZoneAtual": "GMT-03:00",
-        "obs": OBS,
-    })
+    return json_response(
+        {
+            "resultado": resultado,
+            "totalRegistros": len(rows),
+            "totalPaginas": total_paginas,
+            "paginasRestantes": max(total_paginas - pagina, 0),
+            "dataHoraConsulta": _consulta_stamp(),
+            "timeZoneAtual": "GMT-03:00",
+            "obs": OBS,
+        }
+    )
 
 
 def setup(app: web.Application) -> None:

@@ -242,8 +242,9 @@ def _plan_headers(rng: random.Random, orgao: Orgao, ano: int, total: int) -> lis
         publicacao = start + timedelta(seconds=rng.randrange(200 * 86400))
         publicacao = min(publicacao, REFERENCE_NOW - timedelta(days=30))
         atualizacao = min(publicacao + timedelta(seconds=rng.randrange(1, 400 * 86400)), REFERENCE_NOW)
-        planos.append(Plano(orgao, ano, codigo, nome, sigla, sequencial, count, rng.getrandbits(64),
-                            publicacao, atualizacao))
+        planos.append(
+            Plano(orgao, ano, codigo, nome, sigla, sequencial, count, rng.getrandbits(64), publicacao, atualizacao)
+        )
     return planos
 
 
@@ -281,8 +282,17 @@ def build_estrutura(plano: Plano) -> Estrutura:
         inicio = datetime(ano - 1, 9, 1) + timedelta(seconds=rng.randrange(300 * 86400))
         fim = inicio + timedelta(days=rng.randint(30, 240))
         desejada = date(ano, 1, 15) + timedelta(days=rng.randrange(330))
-        grupos.append(Grupo(f"{plano.codigo_unidade}-{numero_grupo}/{ano}", nome, classe,
-                            rng.choice(catalog.REQUISITANTES), desejada, inicio, fim))
+        grupos.append(
+            Grupo(
+                f"{plano.codigo_unidade}-{numero_grupo}/{ano}",
+                nome,
+                classe,
+                rng.choice(catalog.REQUISITANTES),
+                desejada,
+                inicio,
+                fim,
+            )
+        )
         numero_grupo += 1 + (rng.randrange(1, 4) if rng.random() < 0.1 else 0)
 
     # Items of a group are mostly adjacent but interleave a little, as in real plans; the
@@ -312,12 +322,21 @@ def build_estrutura(plano: Plano) -> Estrutura:
             base_nome = grupo.nome or "DEMANDAS AVULSAS DA UNIDADE"
             descricao = base_nome.rstrip(".").capitalize()
             prevista = datetime(ano, 1, 1) + timedelta(days=rng.randrange(300))
-            atualizacao = min(plano.data_publicacao - timedelta(seconds=rng.randrange(1, 60 * 86400)),
-                              REFERENCE_NOW)
+            atualizacao = min(plano.data_publicacao - timedelta(seconds=rng.randrange(1, 60 * 86400)), REFERENCE_NOW)
             ids.append(len(dfds))
-            dfds.append(Dfd(numero, dfd_ano, g, descricao, rng.choice((0, 1, 2, 3)), prevista,
-                            str(rng.randint(20000, 23999)), atualizacao,
-                            rng.choice((0, 0, 0, 0, 1, 2))))
+            dfds.append(
+                Dfd(
+                    numero,
+                    dfd_ano,
+                    g,
+                    descricao,
+                    rng.choice((0, 1, 2, 3)),
+                    prevista,
+                    str(rng.randint(20000, 23999)),
+                    atualizacao,
+                    rng.choice((0, 0, 0, 0, 1, 2)),
+                )
+            )
         group_dfds[g] = tuple(ids)
 
     classe_of = bytearray(n)
@@ -363,11 +382,23 @@ def build_estrutura(plano: Plano) -> Estrutura:
         product = quantidade * unitario
         assert product % SCALE == 0
         total_of[i] = product // SCALE
-    return Estrutura(grupos, dfds, grupo_of, bytes(classe_of), bytes(artigo_of), bytes(categoria_of),
-                     dfd_of, numero_of, quantidade_of, unitario_of, total_of)
+    return Estrutura(
+        grupos,
+        dfds,
+        grupo_of,
+        bytes(classe_of),
+        bytes(artigo_of),
+        bytes(categoria_of),
+        dfd_of,
+        numero_of,
+        quantidade_of,
+        unitario_of,
+        total_of,
+    )
 
 
 # ---- per-item attributes that need no stored state -------------------------------------------
+
 
 @dataclass(frozen=True)
 class ItemView:

@@ -35,6 +35,7 @@ MAX_WINDOW_DAYS = 365
 
 # ---- helpers -----------------------------------------------------------------------------------
 
+
 def _path_int(request: web.Request, name: str, minimum: int | None = None) -> int:
     raw = request.match_info[name]
     try:
@@ -86,6 +87,7 @@ def _item_indices(plano: Plano, categoria: int | None) -> range | list[int]:
 
 # ---- integração ------------------------------------------------------------------------------
 
+
 async def orgao_consolidado(request: web.Request) -> web.Response:
     """`PlanoContratacaoItemOrgaoToDTO`: the órgão's totals for the year."""
     dataset, faults = _context(request)
@@ -94,17 +96,19 @@ async def orgao_consolidado(request: web.Request) -> web.Response:
     if not planos:
         return _empty(request, faults)
     orgao = planos[0].orgao
-    return json_response({
-        "cnpj": orgao.cnpj,
-        "razaoSocial": orgao.razao_social,
-        "poder": orgao.poder,
-        "esfera": orgao.esfera,
-        "anoPca": ano,
-        "quantidade": sum(p.quantidade for p in planos),
-        "valorTotal": float(sum(p.valor_total for p in planos)),
-        "dataPublicacaoPncp": iso(min(p.data_publicacao for p in planos)),
-        "dataAtualizacao": iso(max(p.data_atualizacao_global for p in planos)),
-    })
+    return json_response(
+        {
+            "cnpj": orgao.cnpj,
+            "razaoSocial": orgao.razao_social,
+            "poder": orgao.poder,
+            "esfera": orgao.esfera,
+            "anoPca": ano,
+            "quantidade": sum(p.quantidade for p in planos),
+            "valorTotal": float(sum(p.valor_total for p in planos)),
+            "dataPublicacaoPncp": iso(min(p.data_publicacao for p in planos)),
+            "dataAtualizacao": iso(max(p.data_atualizacao_global for p in planos)),
+        }
+    )
 
 
 async def orgao_unidades(request: web.Request) -> web.Response:
@@ -143,8 +147,9 @@ async def plano_itens(request: web.Request) -> web.Response:
         return _empty(request, faults)
     stats = get_state(request.app).stats
     selected = _item_indices(plano, categoria)
-    positions = paging.page_indices(len(selected), page_asked(pagina, faults, stats), tamanho,
-                                    boundary_fault=faults["page_boundary"])
+    positions = paging.page_indices(
+        len(selected), page_asked(pagina, faults, stats), tamanho, boundary_fault=faults["page_boundary"]
+    )
     if not positions:
         return _empty(request, faults)
     items = [ItemView(plano, selected[p]).integracao() for p in positions]
@@ -170,25 +175,28 @@ async def plano_consolidado(request: web.Request) -> web.Response:
     plano = _plano_or_none(request, dataset)
     if plano is None:
         return _empty(request, faults)
-    return json_response({
-        "cnpj": plano.orgao.cnpj,
-        "anoPca": plano.ano,
-        "sequencialPca": plano.sequencial,
-        "numeroControlePNCP": plano.numero_controle,
-        "codigoUnidade": plano.codigo_unidade,
-        "nomeUnidade": plano.nome_unidade,
-        "municipio": "Rio de Janeiro" if plano.codigo_unidade.startswith("12") else "Brasília",
-        "uf": "RJ" if plano.codigo_unidade.startswith("12") else "DF",
-        "usuario": "Compras.gov.br",
-        "quantidade": plano.quantidade,
-        "valorTotal": float(plano.valor_total),
-        "dataPublicacaoPncp": iso(plano.data_publicacao),
-        "dataAtualizacao": iso(plano.data_atualizacao_global),
-        "dataAtualizacaoGlobalPCA": iso(plano.data_atualizacao_global),
-    })
+    return json_response(
+        {
+            "cnpj": plano.orgao.cnpj,
+            "anoPca": plano.ano,
+            "sequencialPca": plano.sequencial,
+            "numeroControlePNCP": plano.numero_controle,
+            "codigoUnidade": plano.codigo_unidade,
+            "nomeUnidade": plano.nome_unidade,
+            "municipio": "Rio de Janeiro" if plano.codigo_unidade.startswith("12") else "Brasília",
+            "uf": "RJ" if plano.codigo_unidade.startswith("12") else "DF",
+            "usuario": "Compras.gov.br",
+            "quantidade": plano.quantidade,
+            "valorTotal": float(plano.valor_total),
+            "dataPublicacaoPncp": iso(plano.data_publicacao),
+            "dataAtualizacao": iso(plano.data_atualizacao_global),
+            "dataAtualizacaoGlobalPCA": iso(plano.data_atualizacao_global),
+        }
+    )
 
 
 # ---- consulta --------------------------------------------------------------------------------
+
 
 class _ItemSequence:
     """Items of several plans as one list, so consulta pages slice across plan borders."""
@@ -223,8 +231,9 @@ def _header(plano: Plano) -> dict:
     }
 
 
-def _consulta_page(request: web.Request, faults: dict, sequence: _ItemSequence, pagina: int,
-                   tamanho: int) -> web.Response:
+def _consulta_page(
+    request: web.Request, faults: dict, sequence: _ItemSequence, pagina: int, tamanho: int
+) -> web.Response:
     positions = paging.page_indices(sequence.total, pagina, tamanho, boundary_fault=faults["page_boundary"])
     if not positions:
         return _empty(request, faults)
@@ -237,14 +246,16 @@ def _consulta_page(request: web.Request, faults: dict, sequence: _ItemSequence, 
             current = plano
         data[-1]["itens"].append(ItemView(plano, index).consulta())
     total_paginas = paging.page_count(sequence.total, tamanho)
-    return json_response({
-        "data": data,
-        "totalRegistros": sequence.total,
-        "totalPaginas": total_paginas,
-        "numeroPagina": pagina,
-        "paginasRestantes": max(total_paginas - pagina, 0),
-        "empty": False,
-    })
+    return json_response(
+        {
+            "data": data,
+            "totalRegistros": sequence.total,
+            "totalPaginas": total_paginas,
+            "numeroPagina": pagina,
+            "paginasRestantes": max(total_paginas - pagina, 0),
+            "empty": False,
+        }
+    )
 
 
 def _consulta_tamanho(request: web.Request) -> int:

@@ -17,11 +17,11 @@ RATE_LIMIT_HTML = (
 )
 GATEWAY_HTML = {
     502: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
-         "<hr><center>nginx</center></body></html>",
+    "<hr><center>nginx</center></body></html>",
     503: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center>"
-         "<h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
+    "<h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
     504: "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1>"
-         "</center><hr><center>nginx</center></body></html>",
+    "</center><hr><center>nginx</center></body></html>",
 }
 
 
@@ -40,8 +40,9 @@ def _utc_stamp() -> str:
 
 def spring_error(request: web.Request, status: int, error: str, message: str) -> web.Response:
     """Spring Boot default error body, e.g. the 400 for a missing request parameter."""
-    return json_response({"timestamp": _utc_stamp(), "status": status, "error": error,
-                          "message": message, "path": request.path}, status)
+    return json_response(
+        {"timestamp": _utc_stamp(), "status": status, "error": error, "message": message, "path": request.path}, status
+    )
 
 
 def bad_request(request: web.Request, message: str) -> web.Response:
@@ -51,18 +52,30 @@ def bad_request(request: web.Request, message: str) -> web.Response:
 def unprocessable(request: web.Request, message: str) -> web.Response:
     """The consulta 422 shape: status as a string and a -03:00 timestamp."""
     stamp = datetime.now(BRT).isoformat(timespec="milliseconds")
-    return json_response({"path": request.path, "message": message, "error": "422 UNPROCESSABLE_ENTITY",
-                          "timestamp": stamp, "status": "422"}, 422)
+    return json_response(
+        {
+            "path": request.path,
+            "message": message,
+            "error": "422 UNPROCESSABLE_ENTITY",
+            "timestamp": stamp,
+            "status": "422",
+        },
+        422,
+    )
 
 
 def missing_param(request: web.Request, name: str, java_type: str) -> web.Response:
-    return bad_request(request, f"Required request parameter '{name}' for method parameter type "
-                                f"{java_type} is not present")
+    return bad_request(
+        request, f"Required request parameter '{name}' for method parameter type {java_type} is not present"
+    )
 
 
 def type_mismatch(request: web.Request, value: str, java_type: str) -> web.Response:
-    return bad_request(request, "Failed to convert value of type 'java.lang.String' to required type "
-                                f"'java.lang.{java_type}'; For input string: \"{value}\"")
+    return bad_request(
+        request,
+        "Failed to convert value of type 'java.lang.String' to required type "
+        f"'java.lang.{java_type}'; For input string: \"{value}\"",
+    )
 
 
 NO_ROWS_MARK = web.ResponseKey("sandbox_no_rows", bool)
@@ -102,8 +115,15 @@ class ParamError(Exception):
         self.response = response
 
 
-def int_param(request: web.Request, name: str, *, required: bool, default: int | None = None,
-              minimum: int | None = None, java_type: str = "Integer") -> int | None:
+def int_param(
+    request: web.Request,
+    name: str,
+    *,
+    required: bool,
+    default: int | None = None,
+    minimum: int | None = None,
+    java_type: str = "Integer",
+) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         if required:

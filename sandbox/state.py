@@ -37,8 +37,7 @@ NO_ROWS_MODES = ("204", "empty200", "404")
 # Fault keys whose value is a string, and the values each accepts (None: a host name).
 STRING_FAULTS: dict[str, tuple[str, ...] | None] = {
     "no_rows": NO_ROWS_MODES,
-    "valor_total": ("", "NaN", "Infinity", "-Infinity", "1e30", "400digits", "null", "absent", "true", "-1",
-                    "string"),
+    "valor_total": ("", "NaN", "Infinity", "-Infinity", "1e30", "400digits", "null", "absent", "true", "-1", "string"),
     "dadosabertos_bad_rows": ("", "dfd", "dates"),
     "redirect_host": None,
 }
@@ -55,9 +54,12 @@ class Stats:
         self.faults_served[kind] = self.faults_served.get(kind, 0) + 1
 
     def as_json(self) -> dict:
-        return {"total": self.total, "by_route": dict(sorted(self.by_route.items())),
-                "max_in_flight": self.max_in_flight,
-                "faults_served": dict(sorted(self.faults_served.items()))}
+        return {
+            "total": self.total,
+            "by_route": dict(sorted(self.by_route.items())),
+            "max_in_flight": self.max_in_flight,
+            "faults_served": dict(sorted(self.faults_served.items())),
+        }
 
 
 @dataclass

@@ -83,51 +83,146 @@ def _m(text: str) -> Decimal:
 
 def _ok(numero, ctr, descricao, valor, situacao, inicio, fim, classe, requisitante="COORDENAÇÃO DE LOGÍSTICA"):
     """A DFD consistent in the three sources."""
-    return Entrada(numero, descricao, _m(valor), situacao, requisitante,
-                   formacao=(Formacao("aprovadas", ctr, _m(valor), _d(inicio), _d(fim)),),
-                   pncp=Publicacao(ctr, _m(valor), _d(inicio), _d(fim), classe=classe))
+    return Entrada(
+        numero,
+        descricao,
+        _m(valor),
+        situacao,
+        requisitante,
+        formacao=(Formacao("aprovadas", ctr, _m(valor), _d(inicio), _d(fim)),),
+        pncp=Publicacao(ctr, _m(valor), _d(inicio), _d(fim), classe=classe),
+    )
 
 
 APROVADO = "Aprovado pela Autoridade Competente"
 
 VERSAO_1: tuple[Entrada, ...] = (
-    _ok(1, 1, "Aquisição de microcomputadores e monitores", "250000.00", APROVADO, "2025-02-03", "2025-05-04", 1,
-        "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO"),
-    _ok(2, 2, "Contratação de serviço de limpeza e conservação predial", "480000.00", "Consolidado",
-        "2025-03-10", "2025-07-08", 7, "DIVISÃO DE ADMINISTRAÇÃO PREDIAL"),
-    _ok(3, 3, "Aquisição de material de expediente", "35000.00", "Enviado para Contratação",
-        "2025-04-01", "2025-05-31", 0),
-    _ok(4, 14, "Projeto executivo de adequação elétrica — subestação", "300000.00", APROVADO,
-        "2025-05-05", "2025-09-02", 10, "DIVISÃO DE ADMINISTRAÇÃO PREDIAL"),
-    Entrada(5, "Manutenção preventiva e corretiva de aparelhos de ar-condicionado", _m("120000.00"), APROVADO,
-            formacao=(Formacao("aprovadas", 4, _m("120000.00"), _d("2025-02-17"), _d("2025-06-17")),),
-            pncp=Publicacao(4, _m("118500.00"), _d("2025-02-17"), _d("2025-06-17"), classe=10)),
-    Entrada(6, "Aquisição de licenças de software de escritório", _m("90000.00"), "Consolidado",
-            "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO",
-            formacao=(Formacao("aprovadas", 5, _m("90000.00"), _d("2025-03-01"), _d("2025-06-29")),),
-            pncp=Publicacao(5, _m("90000.00"), _d("2025-04-01"), _d("2025-07-30"), classe=9)),
+    _ok(
+        1,
+        1,
+        "Aquisição de microcomputadores e monitores",
+        "250000.00",
+        APROVADO,
+        "2025-02-03",
+        "2025-05-04",
+        1,
+        "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO",
+    ),
+    _ok(
+        2,
+        2,
+        "Contratação de serviço de limpeza e conservação predial",
+        "480000.00",
+        "Consolidado",
+        "2025-03-10",
+        "2025-07-08",
+        7,
+        "DIVISÃO DE ADMINISTRAÇÃO PREDIAL",
+    ),
+    _ok(
+        3,
+        3,
+        "Aquisição de material de expediente",
+        "35000.00",
+        "Enviado para Contratação",
+        "2025-04-01",
+        "2025-05-31",
+        0,
+    ),
+    _ok(
+        4,
+        14,
+        "Projeto executivo de adequação elétrica — subestação",
+        "300000.00",
+        APROVADO,
+        "2025-05-05",
+        "2025-09-02",
+        10,
+        "DIVISÃO DE ADMINISTRAÇÃO PREDIAL",
+    ),
+    Entrada(
+        5,
+        "Manutenção preventiva e corretiva de aparelhos de ar-condicionado",
+        _m("120000.00"),
+        APROVADO,
+        formacao=(Formacao("aprovadas", 4, _m("120000.00"), _d("2025-02-17"), _d("2025-06-17")),),
+        pncp=Publicacao(4, _m("118500.00"), _d("2025-02-17"), _d("2025-06-17"), classe=10),
+    ),
+    Entrada(
+        6,
+        "Aquisição de licenças de software de escritório",
+        _m("90000.00"),
+        "Consolidado",
+        "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO",
+        formacao=(Formacao("aprovadas", 5, _m("90000.00"), _d("2025-03-01"), _d("2025-06-29")),),
+        pncp=Publicacao(5, _m("90000.00"), _d("2025-04-01"), _d("2025-07-30"), classe=9),
+    ),
     Entrada(7, "Aquisição de gêneros alimentícios para copa", None, "Aguardando Análise"),
-    Entrada(8, "Reforma da cobertura do bloco administrativo", _m("600000.00"), APROVADO,
-            "DIVISÃO DE ADMINISTRAÇÃO PREDIAL",
-            formacao=(Formacao("aprovadas", 6, _m("600000.00"), _d("2025-06-02"), _d("2025-11-29")),)),
-    Entrada(9, "Serviço de vigilância patrimonial armada e desarmada", _m("900000.00"), "Cancelado",
-            formacao=(Formacao("aprovadas", 7, _m("900000.00"), _d("2025-01-20"), _d("2025-05-20")),),
-            pncp=Publicacao(7, _m("900000.00"), _d("2025-01-20"), _d("2025-05-20"), classe=8)),
-    Entrada(10, "Fornecimento de água mineral em garrafões de 20 litros", _m("12000.00"), "Devolvido",
-            formacao=(Formacao("pendentes", 8, _m("12000.00"), _d("2025-03-03"), _d("2025-04-02")),)),
-    Entrada(11, "Aquisição de mobiliário: cadeiras giratórias e mesas", _m("75000.00"), APROVADO,
-            formacao=(Formacao("aprovadas", 9, _m("40000.00"), _d("2025-04-14"), _d("2025-07-13")),
-                      Formacao("pendentes", 10, _m("35000.00"), _d("2025-04-14"), _d("2025-07-13"))),
-            pncp=Publicacao(9, _m("40000.00"), _d("2025-04-14"), _d("2025-07-13"), classe=6)),
-    Entrada(12, "Contratação de link de internet dedicado 1 Gbps", _m("48000.00"), "Rascunho",
-            "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO"),
-    Entrada(13, "Treinamento em gestão de contratos — turma fechada", _m("18000.00"), "Aguardando Aprovação",
-            "SERVIÇO DE GESTÃO DE PESSOAS",
-            formacao=(Formacao("reprovadas", 11, _m("18000.00"), _d("2025-09-01"), _d("2025-09-30")),)),
-    Entrada(40, "Locação de veículos com motorista", None, "", pgc=False,
-            pncp=Publicacao(12, _m("210000.00"), _d("2025-02-10"), _d("2025-06-10"), classe=12)),
-    Entrada(0, "Aquisição de material de limpeza", None, "", pgc=False,
-            pncp=Publicacao(13, _m("27500.50"), None, None, com_dfd=False, classe=3)),
+    Entrada(
+        8,
+        "Reforma da cobertura do bloco administrativo",
+        _m("600000.00"),
+        APROVADO,
+        "DIVISÃO DE ADMINISTRAÇÃO PREDIAL",
+        formacao=(Formacao("aprovadas", 6, _m("600000.00"), _d("2025-06-02"), _d("2025-11-29")),),
+    ),
+    Entrada(
+        9,
+        "Serviço de vigilância patrimonial armada e desarmada",
+        _m("900000.00"),
+        "Cancelado",
+        formacao=(Formacao("aprovadas", 7, _m("900000.00"), _d("2025-01-20"), _d("2025-05-20")),),
+        pncp=Publicacao(7, _m("900000.00"), _d("2025-01-20"), _d("2025-05-20"), classe=8),
+    ),
+    Entrada(
+        10,
+        "Fornecimento de água mineral em garrafões de 20 litros",
+        _m("12000.00"),
+        "Devolvido",
+        formacao=(Formacao("pendentes", 8, _m("12000.00"), _d("2025-03-03"), _d("2025-04-02")),),
+    ),
+    Entrada(
+        11,
+        "Aquisição de mobiliário: cadeiras giratórias e mesas",
+        _m("75000.00"),
+        APROVADO,
+        formacao=(
+            Formacao("aprovadas", 9, _m("40000.00"), _d("2025-04-14"), _d("2025-07-13")),
+            Formacao("pendentes", 10, _m("35000.00"), _d("2025-04-14"), _d("2025-07-13")),
+        ),
+        pncp=Publicacao(9, _m("40000.00"), _d("2025-04-14"), _d("2025-07-13"), classe=6),
+    ),
+    Entrada(
+        12,
+        "Contratação de link de internet dedicado 1 Gbps",
+        _m("48000.00"),
+        "Rascunho",
+        "COORDENAÇÃO DE TECNOLOGIA DA INFORMAÇÃO",
+    ),
+    Entrada(
+        13,
+        "Treinamento em gestão de contratos — turma fechada",
+        _m("18000.00"),
+        "Aguardando Aprovação",
+        "SERVIÇO DE GESTÃO DE PESSOAS",
+        formacao=(Formacao("reprovadas", 11, _m("18000.00"), _d("2025-09-01"), _d("2025-09-30")),),
+    ),
+    Entrada(
+        40,
+        "Locação de veículos com motorista",
+        None,
+        "",
+        pgc=False,
+        pncp=Publicacao(12, _m("210000.00"), _d("2025-02-10"), _d("2025-06-10"), classe=12),
+    ),
+    Entrada(
+        0,
+        "Aquisição de material de limpeza",
+        None,
+        "",
+        pgc=False,
+        pncp=Publicacao(13, _m("27500.50"), None, None, com_dfd=False, classe=3),
+    ),
 )
 
 
@@ -140,13 +235,26 @@ def _versao_2() -> tuple[Entrada, ...]:
             continue
         if e.numero == 3:
             f = e.formacao[0]
-            e = replace(e, valor=_m("38500.00"), situacao="Consolidado",
-                        formacao=(replace(f, valor=_m("38500.00")),), pncp=replace(e.pncp, valor=_m("38500.00")))
+            e = replace(
+                e,
+                valor=_m("38500.00"),
+                situacao="Consolidado",
+                formacao=(replace(f, valor=_m("38500.00")),),
+                pncp=replace(e.pncp, valor=_m("38500.00")),
+            )
         elif e.numero == 10:
             e = replace(e, situacao="Aguardando Análise", formacao=(replace(e.formacao[0], aba="aprovadas"),))
         out.append(e)
-    out.insert(4, Entrada(14, "Aquisição de EPIs (luvas, máscaras, óculos de proteção)", _m("22000.00"), "Rascunho",
-                          "SERVIÇO DE SAÚDE OCUPACIONAL"))
+    out.insert(
+        4,
+        Entrada(
+            14,
+            "Aquisição de EPIs (luvas, máscaras, óculos de proteção)",
+            _m("22000.00"),
+            "Rascunho",
+            "SERVIÇO DE SAÚDE OCUPACIONAL",
+        ),
+    )
     return tuple(out)
 
 

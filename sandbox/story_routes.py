@@ -1,11 +1,11 @@
 """Control routes of the story (sandbox/story.py) and the truths of the reports.
 
-    POST /__sandbox__/story {"versao": 1}         serve the story (2: a week later; 0: generated data)
-    GET  /__sandbox__/truth/geral?ano=2025[&cnpj=…][&fontes=PGC,FORMACAO,PNCP][&tolerancia=0.01]
-         -> {"rows": [...], "resumo": {code: {"quantidade", "valor"}}, "fontes_ausentes": [...]}
-         what `scrapy geral` must say after crawling the listed sources (default: all three)
-    GET  /__sandbox__/truth/mudancas?fonte=PGC|FORMACAO|PNCP&de=1&para=2
-         -> {"rows": [...]}: what `scrapy mudancas` must say between crawls of story versions
+POST /__sandbox__/story {"versao": 1}         serve the story (2: a week later; 0: generated data)
+GET  /__sandbox__/truth/geral?ano=2025[&cnpj=…][&fontes=PGC,FORMACAO,PNCP][&tolerancia=0.01]
+     -> {"rows": [...], "resumo": {code: {"quantidade", "valor"}}, "fontes_ausentes": [...]}
+     what `scrapy geral` must say after crawling the listed sources (default: all three)
+GET  /__sandbox__/truth/mudancas?fonte=PGC|FORMACAO|PNCP&de=1&para=2
+     -> {"rows": [...]}: what `scrapy mudancas` must say between crawls of story versions
 """
 
 from __future__ import annotations
@@ -89,8 +89,9 @@ def stored_rows(app: web.Application, fonte: str, versao: int) -> list[dict]:
         return story_truth.stored_pgc([d.row() for d in pgc_dfds(rows)])
     if fonte == "FORMACAO":
         abas = pgc_contratacoes(rows)
-        return story_truth.stored_formacao([c.row() for aba in ("reprovadas", "aprovadas", "pendentes")
-                                            for c in abas[aba]])
+        return story_truth.stored_formacao(
+            [c.row() for aba in ("reprovadas", "aprovadas", "pendentes") for c in abas[aba]]
+        )
     plan = _OnePlan(pncp_plano(get_state(app).dataset, rows))
     return story_truth.stored_pncp(plan, STORY_ANO, STORY_CNPJ)
 
@@ -105,8 +106,9 @@ async def truth_mudancas(request: web.Request) -> web.Response:
     except (KeyError, ValueError):
         return responses.json_response({"error": "fonte=PGC|FORMACAO|PNCP, de and para in 1, 2"}, 400)
     before, after = stored_rows(request.app, fonte, de), stored_rows(request.app, fonte, para)
-    return responses.json_response({"fonte": fonte, "de": de, "para": para,
-                                    "rows": story_truth.mudancas(before, after)})
+    return responses.json_response(
+        {"fonte": fonte, "de": de, "para": para, "rows": story_truth.mudancas(before, after)}
+    )
 
 
 def setup(app: web.Application) -> None:

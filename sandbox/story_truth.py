@@ -10,8 +10,15 @@ from decimal import Decimal
 
 from sandbox.truth import pncp_demandas
 
-FINDING_ORDER = ("SO_NO_PGC", "APROVADA_NAO_PUBLICADA", "PNCP_SEM_DFD_NO_PGC", "CANCELADO_NO_PLANO",
-                 "VALOR_DIVERGENTE", "DATAS_DIVERGENTES", "DFD_DUPLICADO")
+FINDING_ORDER = (
+    "SO_NO_PGC",
+    "APROVADA_NAO_PUBLICADA",
+    "PNCP_SEM_DFD_NO_PGC",
+    "CANCELADO_NO_PLANO",
+    "VALOR_DIVERGENTE",
+    "DATAS_DIVERGENTES",
+    "DFD_DUPLICADO",
+)
 
 
 def money(text: str | None) -> Decimal | None:
@@ -31,27 +38,57 @@ def iso_from_br(text: str | None) -> str | None:
 
 
 def stored_pgc(dfds: list[dict]) -> list[dict]:
-    return [{"chave": r["dfd"], "dfd": r["dfd"], "contratacao": None, "descricao": r["descricao"],
-             "valor": money(r["valor"]), "status": r["situacao"], "requisitante": r["requisitante"]}
-            for r in dfds]
+    return [
+        {
+            "chave": r["dfd"],
+            "dfd": r["dfd"],
+            "contratacao": None,
+            "descricao": r["descricao"],
+            "valor": money(r["valor"]),
+            "status": r["situacao"],
+            "requisitante": r["requisitante"],
+        }
+        for r in dfds
+    ]
 
 
 def stored_formacao(cards: list[dict]) -> list[dict]:
-    return [{"chave": c["contratacao"], "dfd": c["dfd"], "contratacao": c["contratacao"],
-             "descricao": c["descricao"], "valor": money(c["valor"]), "status": c["status"],
-             "data_inicio": iso_from_br(c["inicio"]), "data_fim": iso_from_br(c["fim"]),
-             "categoria": c["categoria"], "requisitante": c["requisitante"]}
-            for c in cards]
+    return [
+        {
+            "chave": c["contratacao"],
+            "dfd": c["dfd"],
+            "contratacao": c["contratacao"],
+            "descricao": c["descricao"],
+            "valor": money(c["valor"]),
+            "status": c["status"],
+            "data_inicio": iso_from_br(c["inicio"]),
+            "data_fim": iso_from_br(c["fim"]),
+            "categoria": c["categoria"],
+            "requisitante": c["requisitante"],
+        }
+        for c in cards
+    ]
 
 
 def stored_pncp(dataset, ano: int, cnpj: str) -> list[dict]:
     out = []
     for d in pncp_demandas(dataset, ano, cnpj)["demandas"]:
         chave = f"{d['uasg']}/{d['sequencial_pca']}|{d['contratacao'] or ''}|{d['dfd'] or ''}"
-        out.append({"chave": chave, "dfd": d["dfd"], "contratacao": d["contratacao"], "descricao": d["descricao"],
-                    "valor": money(d["valor"]), "status": d["status"], "data_inicio": d["data_inicio"],
-                    "data_fim": d["data_fim"], "data_desejada": d["data_desejada"], "categoria": d["categoria"],
-                    "uasg": d["uasg"]})
+        out.append(
+            {
+                "chave": chave,
+                "dfd": d["dfd"],
+                "contratacao": d["contratacao"],
+                "descricao": d["descricao"],
+                "valor": money(d["valor"]),
+                "status": d["status"],
+                "data_inicio": d["data_inicio"],
+                "data_fim": d["data_fim"],
+                "data_desejada": d["data_desejada"],
+                "categoria": d["categoria"],
+                "uasg": d["uasg"],
+            }
+        )
     return out
 
 
@@ -82,11 +119,14 @@ def _aggregate(rows: list[dict]) -> dict[str, dict]:
     return out
 
 
-def geral(pgc: list[dict] | None, formacao: list[dict] | None, pncp: list[dict] | None,
-          tolerance: Decimal = Decimal("0.01")) -> dict:
+def geral(
+    pgc: list[dict] | None, formacao: list[dict] | None, pncp: list[dict] | None, tolerance: Decimal = Decimal("0.01")
+) -> dict:
     """Rows and summary of the reconciliation; a source given as None has no coleta (missing)."""
-    a = {name: _aggregate(rows) if rows is not None else {}
-         for name, rows in (("pgc", pgc), ("formacao", formacao), ("pncp", pncp))}
+    a = {
+        name: _aggregate(rows) if rows is not None else {}
+        for name, rows in (("pgc", pgc), ("formacao", formacao), ("pncp", pncp))
+    }
     has = {"pgc": pgc is not None, "formacao": formacao is not None, "pncp": pncp is not None}
     out = []
     for key in sorted(set(a["pgc"]) | set(a["formacao"]) | set(a["pncp"])):
@@ -109,26 +149,36 @@ def geral(pgc: list[dict] | None, formacao: list[dict] | None, pncp: list[dict] 
         if dfd and any(s and s["n"] > 1 for s in (p, f, n)):
             achados.add("DFD_DUPLICADO")
         referencia = next((s["valor"] for s in (p, f, n) if s and s["valor"] is not None), None)
-        out.append({
-            "chave": key, "dfd": dfd,
-            "pgc_situacao": p and p["status"], "pgc_valor": _s(p and p["valor"]),
-            "formacao_contratacao": f and f["contratacao"], "formacao_status": f and f["status"],
-            "formacao_inicio": f and f["inicio"], "formacao_fim": f and f["fim"],
-            "formacao_valor": _s(f and f["valor"]),
-            "pncp_contratacao": n and n["contratacao"], "pncp_valor": _s(n and n["valor"]),
-            "pncp_inicio": n and n["inicio"], "pncp_fim": n and n["fim"],
-            "valor_referencia": _s(referencia),
-            "achados": [c for c in FINDING_ORDER if c in achados],
-        })
+        out.append(
+            {
+                "chave": key,
+                "dfd": dfd,
+                "pgc_situacao": p and p["status"],
+                "pgc_valor": _s(p and p["valor"]),
+                "formacao_contratacao": f and f["contratacao"],
+                "formacao_status": f and f["status"],
+                "formacao_inicio": f and f["inicio"],
+                "formacao_fim": f and f["fim"],
+                "formacao_valor": _s(f and f["valor"]),
+                "pncp_contratacao": n and n["contratacao"],
+                "pncp_valor": _s(n and n["valor"]),
+                "pncp_inicio": n and n["inicio"],
+                "pncp_fim": n and n["fim"],
+                "valor_referencia": _s(referencia),
+                "achados": [c for c in FINDING_ORDER if c in achados],
+            }
+        )
     resumo: dict[str, dict] = {}
     for row in out:
         for code in row["achados"]:
             entry = resumo.setdefault(code, {"quantidade": 0, "valor": Decimal("0.00")})
             entry["quantidade"] += 1
             entry["valor"] += Decimal(row["valor_referencia"] or "0")
-    return {"rows": out, "resumo": {c: {"quantidade": v["quantidade"], "valor": str(v["valor"])}
-                                    for c, v in sorted(resumo.items())},
-            "fontes_ausentes": [name.upper() for name, present in has.items() if not present]}
+    return {
+        "rows": out,
+        "resumo": {c: {"quantidade": v["quantidade"], "valor": str(v["valor"])} for c, v in sorted(resumo.items())},
+        "fontes_ausentes": [name.upper() for name, present in has.items() if not present],
+    }
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -144,11 +194,29 @@ def mudancas(before: list[dict], after: list[dict]) -> list[dict]:
         a, b = old.get(chave), new.get(chave)
         if a is None or b is None:
             row = b or a
-            out.append({"tipo": "incluida" if a is None else "removida", "chave": chave, "dfd": row["dfd"],
-                        "contratacao": row["contratacao"], "campo": None, "antes": None, "depois": None})
+            out.append(
+                {
+                    "tipo": "incluida" if a is None else "removida",
+                    "chave": chave,
+                    "dfd": row["dfd"],
+                    "contratacao": row["contratacao"],
+                    "campo": None,
+                    "antes": None,
+                    "depois": None,
+                }
+            )
             continue
         for campo in sorted(set(a) | set(b)):
             if campo != "chave" and a.get(campo) != b.get(campo):
-                out.append({"tipo": "alterada", "chave": chave, "dfd": b["dfd"], "contratacao": b["contratacao"],
-                            "campo": campo, "antes": _s(a.get(campo)), "depois": _s(b.get(campo))})
+                out.append(
+                    {
+                        "tipo": "alterada",
+                        "chave": chave,
+                        "dfd": b["dfd"],
+                        "contratacao": b["contratacao"],
+                        "campo": campo,
+                        "antes": _s(a.get(campo)),
+                        "depois": _s(b.get(campo)),
+                    }
+                )
     return out

@@ -48,8 +48,7 @@ class _Demanda:
         }
 
 
-def pncp_demandas(dataset: Dataset, ano: int, cnpj: str, uasg: str | None = None,
-                  enriquecimento: bool = True) -> dict:
+def pncp_demandas(dataset: Dataset, ano: int, cnpj: str, uasg: str | None = None, enriquecimento: bool = True) -> dict:
     """One demanda per (plan, contratação group, DFD); DFD None when unmatched or not enriched.
 
     data_inicio/data_fim are the min/max of the process dates over the item's matched Dados
@@ -84,8 +83,13 @@ def pncp_demandas(dataset: Dataset, ano: int, cnpj: str, uasg: str | None = None
                     dem.data_inicio = grupo.data_inicio
                 if dem.data_fim is None or grupo.data_fim > dem.data_fim:
                     dem.data_fim = grupo.data_fim
-    ordered = sorted(demandas.values(),
-                     key=lambda d: (d.sequencial_pca, d.contratacao or "", d.dfd or ""))
-    return {"dataset": "pncp-demandas", "ano": ano, "cnpj": cnpj, "uasg": uasg,
-            "enriquecimento": enriquecimento, "count": len(ordered),
-            "demandas": [d.as_json() for d in ordered]}
+    ordered = sorted(demandas.values(), key=lambda d: (d.sequencial_pca, d.contratacao or "", d.dfd or ""))
+    return {
+        "dataset": "pncp-demandas",
+        "ano": ano,
+        "cnpj": cnpj,
+        "uasg": uasg,
+        "enriquecimento": enriquecimento,
+        "count": len(ordered),
+        "demandas": [d.as_json() for d in ordered],
+    }

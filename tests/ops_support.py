@@ -63,18 +63,39 @@ class PgCluster:
 
     def init(self) -> PgCluster:
         self._run("mkdir", "-p", str(self.sockdir))
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
         return self
 
     def start(self) -> None:
         opts = f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile), "-o", opts,
-                  "-w", "-t", "60", "start")
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.logfile),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop",
-                  check=False)
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop", check=False)
 
     def remove(self) -> None:
         self.stop()
@@ -88,8 +109,9 @@ class PgCluster:
         return self.url(name)
 
 
-def http(method: str, url: str, *, auth: tuple[str, str] | None = None, data: dict | None = None,
-         timeout: float = 30) -> tuple[int, dict | str]:
+def http(
+    method: str, url: str, *, auth: tuple[str, str] | None = None, data: dict | None = None, timeout: float = 30
+) -> tuple[int, dict | str]:
     body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
     req = urllib.request.Request(url, data=body, method=method)
     if auth:
@@ -109,9 +131,17 @@ def http(method: str, url: str, *, auth: tuple[str, str] | None = None, data: di
 class Scrapyd:
     """A real scrapyd started from the repository's scrapyd.conf, in its own working folder."""
 
-    def __init__(self, base: Path, *, username: str, password: str, env: dict[str, str] | None = None,
-                 poll_interval: float = 0.5, extra_conf: dict[str, dict[str, str]] | None = None,
-                 pythonpath: list[Path] | None = None):
+    def __init__(
+        self,
+        base: Path,
+        *,
+        username: str,
+        password: str,
+        env: dict[str, str] | None = None,
+        poll_interval: float = 0.5,
+        extra_conf: dict[str, dict[str, str]] | None = None,
+        pythonpath: list[Path] | None = None,
+    ):
         self.workdir = base / "scrapyd"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -138,21 +168,31 @@ class Scrapyd:
         for name in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "SCRAPYD_EGG_VERSION"):
             env.pop(name, None)
         env.update(self.env)
-        env.update({
-            # the add-on folder (and what a test adds): the repository must not shadow the deployed egg
-            "PYTHONPATH": os.pathsep.join(str(p) for p in self.pythonpath),
-            "SCRAPYD_USERNAME": self.auth[0],
-            "SCRAPYD_PASSWORD": self.auth[1],
-            "SCRAPYD_HTTP_PORT": str(self.port),
-            "SCRAPYD_BIND_ADDRESS": "127.0.0.1",
-            "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
-        })
+        env.update(
+            {
+                # the add-on folder (and what a test adds): the repository must not shadow the deployed egg
+                "PYTHONPATH": os.pathsep.join(str(p) for p in self.pythonpath),
+                "SCRAPYD_USERNAME": self.auth[0],
+                "SCRAPYD_PASSWORD": self.auth[1],
+                "SCRAPYD_HTTP_PORT": str(self.port),
+                "SCRAPYD_BIND_ADDRESS": "127.0.0.1",
+                "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
+            }
+        )
         self.log = open(self.logfile, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([PYTHON, "-m", "scrapyd"], cwd=self.workdir, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: self._alive()
-                 and http("GET", f"{self.url}/daemonstatus.json", auth=self.auth, timeout=2)[0] == 200,
-                 30, what="scrapyd to answer")
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "scrapyd"],
+            cwd=self.workdir,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: self._alive() and http("GET", f"{self.url}/daemonstatus.json", auth=self.auth, timeout=2)[0] == 200,
+            30,
+            what="scrapyd to answer",
+        )
         return self
 
     def _alive(self) -> bool:
@@ -211,8 +251,14 @@ def build_egg(dest: Path) -> Path:
     egg = dest / "dist" / "procurement_spiders.egg"  # dist/*.egg, where callers look for it
     egg.parent.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
-    subprocess.run([str(Path(PYTHON).parent / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=src, env=env,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [str(Path(PYTHON).parent / "scrapyd-deploy"), "--build-egg", str(egg)],
+        cwd=src,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return egg
 
 
@@ -223,12 +269,22 @@ class RealGrid:
     def __init__(self, base: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GRID_PORT": str(self.port), "GRID_DIR": str(base / f"grid-{self.port}"),
-                    "GRID_MAX_SESSIONS": "1"}
+        self.env = {
+            **os.environ,
+            "GRID_PORT": str(self.port),
+            "GRID_DIR": str(base / f"grid-{self.port}"),
+            "GRID_MAX_SESSIONS": "1",
+        }
 
     def _script(self, action: str) -> None:
-        subprocess.run([str(ROOT / "scripts" / "grid.sh"), action], env=self.env, check=True, capture_output=True,
-                       text=True, timeout=180)
+        subprocess.run(
+            [str(ROOT / "scripts" / "grid.sh"), action],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
 
     def start(self) -> RealGrid:
         self._script("start")
@@ -263,12 +319,31 @@ class GridHub:
         jar = next((ROOT / ".tools").glob("selenium-server-*.jar"))
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                ["java", "-Xmx256m", "-jar", str(jar), "hub", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--publish-events", f"tcp://127.0.0.1:{free_port()}",
-                 "--subscribe-events", f"tcp://127.0.0.1:{free_port()}"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: http("GET", f"{self.url}/status", timeout=2)[0] == 200, 90, interval=0.5,
-                 what="the Grid hub to answer")
+                [
+                    "java",
+                    "-Xmx256m",
+                    "-jar",
+                    str(jar),
+                    "hub",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--publish-events",
+                    f"tcp://127.0.0.1:{free_port()}",
+                    "--subscribe-events",
+                    f"tcp://127.0.0.1:{free_port()}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(
+            lambda: http("GET", f"{self.url}/status", timeout=2)[0] == 200,
+            90,
+            interval=0.5,
+            what="the Grid hub to answer",
+        )
         return self
 
     def stop(self) -> None:

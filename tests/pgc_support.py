@@ -28,8 +28,9 @@ class PgcSandbox:
 
     def _call(self, method: str, path: str, body: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             payload = response.read()
         return json.loads(payload) if payload else None
@@ -89,8 +90,9 @@ def driver(grid_url: str):
     from procurement_spiders.browser.session import create_driver, quit_quietly
     from procurement_spiders.config import load_config
 
-    config = load_config(environ={"SELENIUM_URL": grid_url, "SELENIUM_TIMEOUT": "30"},
-                         env_file=Path("/nonexistent/.env"))
+    config = load_config(
+        environ={"SELENIUM_URL": grid_url, "SELENIUM_TIMEOUT": "30"}, env_file=Path("/nonexistent/.env")
+    )
     drv = create_driver(config)
     try:
         yield drv

@@ -154,8 +154,9 @@ def project_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_scrapy(args: list[str], env: dict[str, str], timeout: float = 600,
-               cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_scrapy(
+    args: list[str], env: dict[str, str], timeout: float = 600, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
     return subprocess.run([SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -174,8 +175,9 @@ def last_coleta_id(database_url: str) -> int:
         return conn.execute("SELECT coalesce(max(id), 0) FROM coletas").fetchone()[0]
 
 
-def assert_coleta_rules(database_url: str, result: subprocess.CompletedProcess, *, after_id: int = 0
-                        ) -> dict[str, Any] | None:
+def assert_coleta_rules(
+    database_url: str, result: subprocess.CompletedProcess, *, after_id: int = 0
+) -> dict[str, Any] | None:
     """Check the coleta opened after `after_id` by the crawl that gave `result`; return its dados."""
     import psycopg
 
@@ -194,14 +196,16 @@ def assert_coleta_rules(database_url: str, result: subprocess.CompletedProcess, 
     assert len(rows) == 1, f"one crawl opened {len(rows)} coletas"
     [(coleta_id, status, dados, in_table)] = rows
     assert status != "running", f"coleta {coleta_id} is still running after its crawl ended"
-    assert (result.returncode == 0) == (status == "success"), \
+    assert (result.returncode == 0) == (status == "success"), (
         f"exit {result.returncode} but coleta {coleta_id} is {status}: {dados.get('finish_reason')}"
+    )
     lidas, armazenadas = dados["demandas_lidas"], dados["demandas_armazenadas"]
     por_motivo = dados["descartes"]["por_motivo"]
     assert armazenadas == in_table, f"coleta {coleta_id} says {armazenadas} stored, the table has {in_table}"
     assert dados["descartes"]["total"] == sum(por_motivo.values())
-    assert armazenadas + sum(por_motivo.values()) == lidas, \
+    assert armazenadas + sum(por_motivo.values()) == lidas, (
         f"coleta {coleta_id}: {armazenadas} stored + {por_motivo} dropped != {lidas} read"
+    )
     return dados
 
 

@@ -62,8 +62,12 @@ def _config():
 
 
 def _not_deployed(project: str) -> tuple[int, dict]:
-    return 503, {"status": "error", "project": f"error: project {project} is not deployed (scrapyd-deploy)",
-                 "timestamp": _now(), "down": ["project"]}
+    return 503, {
+        "status": "error",
+        "project": f"error: project {project} is not deployed (scrapyd-deploy)",
+        "timestamp": _now(),
+        "down": ["project"],
+    }
 
 
 def run_health_check(project: str, runner: str, settings_module: str | None = None) -> tuple[int, dict]:
@@ -82,8 +86,12 @@ def run_health_check(project: str, runner: str, settings_module: str | None = No
     try:
         proc = subprocess.run(args, env=env, capture_output=True, timeout=PROCESS_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        return 503, {"status": "error", "project": "error: health check timed out", "timestamp": _now(),
-                     "down": ["project"]}
+        return 503, {
+            "status": "error",
+            "project": "error: health check timed out",
+            "timestamp": _now(),
+            "down": ["project"],
+        }
     body = None
     for line in reversed(proc.stdout.decode("utf-8", "replace").splitlines()):
         line = line.strip()

@@ -26,8 +26,15 @@ def selenium_status(config: Config, timeout: float = 5.0) -> dict[str, Any]:
 
 
 def _remote_status(url: str, timeout: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"ok": False, "mode": "remote", "url": url, "ready": False, "message": None,
-                           "slots": None, "free_slots": None}
+    out: dict[str, Any] = {
+        "ok": False,
+        "mode": "remote",
+        "url": url,
+        "ready": False,
+        "message": None,
+        "slots": None,
+        "free_slots": None,
+    }
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=timeout) as resp:
             value = json.load(resp)["value"]
@@ -63,6 +70,12 @@ def _local_status(timeout: float) -> dict[str, Any]:
     chromedriver = _version(shutil.which("chromedriver"), timeout)
     chromium = _version(shutil.which("chromium") or shutil.which("chromium-browser"), timeout)
     ok = bool(chromedriver and chromium)
-    return {"ok": ok, "mode": "local", "ready": ok, "slots": None, "free_slots": None,
-            "message": "local chromium and chromedriver found" if ok else "chromium or chromedriver missing",
-            "versions": {"chromedriver": chromedriver, "chromium": chromium}}
+    return {
+        "ok": ok,
+        "mode": "local",
+        "ready": ok,
+        "slots": None,
+        "free_slots": None,
+        "message": "local chromium and chromedriver found" if ok else "chromium or chromedriver missing",
+        "versions": {"chromedriver": chromedriver, "chromium": chromium},
+    }

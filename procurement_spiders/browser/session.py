@@ -69,7 +69,9 @@ class LocalChromium(webdriver.Remote):
         self.service = service
         service.start()
         executor = ChromiumRemoteConnection(
-            remote_server_addr=service.service_url, vendor_prefix="goog", browser_name="chrome",
+            remote_server_addr=service.service_url,
+            vendor_prefix="goog",
+            browser_name="chrome",
             # Selenium's annotation says int; the timeout goes to urllib3, which takes a float.
             client_config=ClientConfig(remote_server_addr=service.service_url, timeout=timeout),  # type: ignore[arg-type]
         )

@@ -59,8 +59,16 @@ def _navigation(exc: WebDriverException) -> bool:
     return any(m in (exc.msg or "").lower() for m in _NAVIGATION_MARKS)
 
 
-def wait_in_page(driver: WebDriver, args: dict[str, Any], *, timeout: float, poll: float, what: str,
-                 library: str = "", timeout_error: type[Exception] = WaitTimeout) -> dict:
+def wait_in_page(
+    driver: WebDriver,
+    args: dict[str, Any],
+    *,
+    timeout: float,
+    poll: float,
+    what: str,
+    library: str = "",
+    timeout_error: type[Exception] = WaitTimeout,
+) -> dict:
     """Run `args["action"]` once, then wait in the page until `args["check"]` returns a value.
 
     A replaced document (a navigation under way) is looked at again; the action is never run twice.
@@ -92,8 +100,9 @@ def next_dom_change(driver: WebDriver, within: float) -> bool:
     """Block until the page's DOM changes or `within` s pass; True on a change. Without a document
     to observe (a navigation under way) it is a plain sleep."""
     try:
-        value = driver.execute_async_script(engine_script(), {"check": None, "action": None,
-                                                              "poll_ms": 1000, "slice_ms": int(within * 1000)})
+        value = driver.execute_async_script(
+            engine_script(), {"check": None, "action": None, "poll_ms": 1000, "slice_ms": int(within * 1000)}
+        )
         return bool(value)
     except WebDriverException as exc:
         if is_session_fault(exc, "wait"):
@@ -102,8 +111,15 @@ def next_dom_change(driver: WebDriver, within: float) -> bool:
         return False
 
 
-def wait_until(driver: WebDriver, condition: Callable[[WebDriver], Any], timeout: float, poll: float, *,
-               what: str = "the condition", timeout_error: type[Exception] = WaitTimeout) -> Any:
+def wait_until(
+    driver: WebDriver,
+    condition: Callable[[WebDriver], Any],
+    timeout: float,
+    poll: float,
+    *,
+    what: str = "the condition",
+    timeout_error: type[Exception] = WaitTimeout,
+) -> Any:
     """Check `condition(driver)` until it is truthy; between checks, sleep until the next DOM change
     (at most `poll` s). Stale or missing elements count as "not yet"."""
     deadline = time.monotonic() + timeout

@@ -31,8 +31,12 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--reap", action="store_true", help="close stale running coletas as error")
-        parser.add_argument("--stale-after", type=float, default=None,
-                            help="seconds without a heartbeat (default COLETA_HEARTBEAT_TIMEOUT)")
+        parser.add_argument(
+            "--stale-after",
+            type=float,
+            default=None,
+            help="seconds without a heartbeat (default COLETA_HEARTBEAT_TIMEOUT)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         import psycopg
@@ -48,15 +52,19 @@ class Command(ScrapyCommand):
             if opts.reap:
                 reaped = reap(config.database_url, stale_after)
                 for coleta in reaped:
-                    print(f"coleta {coleta.id} ({coleta.spider}): interrompida, último sinal "
-                          f"{coleta.last_heartbeat:%d/%m/%Y %H:%M:%S %Z}")
+                    print(
+                        f"coleta {coleta.id} ({coleta.spider}): interrompida, último sinal "
+                        f"{coleta.last_heartbeat:%d/%m/%Y %H:%M:%S %Z}"
+                    )
                 print(f"{len(reaped)} coleta(s) interrompida(s) marcada(s) como error")
                 return
             running = running_coletas(config.database_url)
             for coleta_id, spider, job_id, age in running:
                 state = "sem sinal" if age > stale_after else "ativa"
-                print(f"coleta {coleta_id} ({spider}{', job ' + job_id if job_id else ''}): "
-                      f"último sinal há {age:.0f} s ({state})")
+                print(
+                    f"coleta {coleta_id} ({spider}{', job ' + job_id if job_id else ''}): "
+                    f"último sinal há {age:.0f} s ({state})"
+                )
             if not running:
                 print("nenhuma coleta em andamento")
         except psycopg.Error as exc:

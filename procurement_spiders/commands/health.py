@@ -53,8 +53,11 @@ class Command(ScrapyCommand):
         if body["database"] == CONNECTED:
             reaped, error = reap_interrupted(config, timeout=opts.timeout)
             for coleta in reaped:  # on stderr: stdout keeps the health body alone
-                print(f"coleta {coleta.id} ({coleta.spider}) had no heartbeat since "
-                      f"{coleta.last_heartbeat.isoformat(timespec='seconds')}: closed as error", file=sys.stderr)
+                print(
+                    f"coleta {coleta.id} ({coleta.spider}) had no heartbeat since "
+                    f"{coleta.last_heartbeat.isoformat(timespec='seconds')}: closed as error",
+                    file=sys.stderr,
+                )
             if error:
                 print(f"reaper: {error}", file=sys.stderr)
         print(json.dumps(body, ensure_ascii=False))

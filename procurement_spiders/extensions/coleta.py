@@ -159,25 +159,27 @@ class ColetaRecorder:
         return {
             "lidas": int(stats.get_value(READ_STAT, 0)),
             "armazenadas": int(stats.get_value(STORED_STAT, 0)),
-            "descartadas": {k[len(prefix):]: v for k, v in stats.get_stats().items() if k.startswith(prefix)},
+            "descartadas": {k[len(prefix) :]: v for k, v in stats.get_stats().items() if k.startswith(prefix)},
         }
 
     def dados(self, reason: str) -> dict[str, Any]:
         counts = self.counts()
-        return json_safe({
-            "finish_reason": reason,
-            "incompleta": self.incompleta,
-            "demandas_lidas": counts["lidas"],
-            "demandas_armazenadas": counts["armazenadas"],
-            "falha_armazenamento": self.falha,
-            "descartes": {
-                "total": sum(counts["descartadas"].values()),
-                "por_motivo": counts["descartadas"],
-                "registros": self.descartes,
-            },
-            "anomalias": self.anomalias,
-            "stats": counters_only(self.stats.get_stats()),
-        })
+        return json_safe(
+            {
+                "finish_reason": reason,
+                "incompleta": self.incompleta,
+                "demandas_lidas": counts["lidas"],
+                "demandas_armazenadas": counts["armazenadas"],
+                "falha_armazenamento": self.falha,
+                "descartes": {
+                    "total": sum(counts["descartadas"].values()),
+                    "por_motivo": counts["descartadas"],
+                    "registros": self.descartes,
+                },
+                "anomalias": self.anomalias,
+                "stats": counters_only(self.stats.get_stats()),
+            }
+        )
 
     def decide_status(self, reason: str) -> str:
         ok = reason == "finished" and not self.incompleta and self.falha is None

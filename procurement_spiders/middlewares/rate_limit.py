@@ -32,8 +32,13 @@ class Backoff:
     """Exponential backoff with jitter: attempt n waits between half and all of
     min(max_delay, base_delay * 2**(n-1)) seconds."""
 
-    def __init__(self, base_delay: float, max_delay: float, rng: random.Random | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        base_delay: float,
+        max_delay: float,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.random = rng or random.Random()

@@ -60,8 +60,9 @@ class OffHostRedirectMiddleware:
         message = f"{request.url} redirected (HTTP {response.status}) to another host, {clip(target, 200)}: refused"
         spider = self.crawler.spider
         if spider is not None and hasattr(spider, "record_anomaly"):
-            spider.record_anomaly("redirecionamento_externo", message, incompleta=True,
-                                  url=request.url, destino=target[:500])
+            spider.record_anomaly(
+                "redirecionamento_externo", message, incompleta=True, url=request.url, destino=target[:500]
+            )
         else:
             logger.error("%s", message)
         raise OffHostRedirect(message)

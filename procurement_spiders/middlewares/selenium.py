@@ -92,10 +92,15 @@ class SeleniumMiddleware:
         middleware = cls(crawler, config)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         crawler.signals.connect(middleware.close, signal=signals.engine_stopped)
-        where = (f"Selenium at {redact_url(config.selenium_url)}" if config.selenium_url
-                 else "local chromium + chromedriver")
-        logger.info("selenium: %s, at most %d session(s), timeout %.1fs",
-                    where, config.selenium_max_sessions, config.selenium_timeout)
+        where = (
+            f"Selenium at {redact_url(config.selenium_url)}" if config.selenium_url else "local chromium + chromedriver"
+        )
+        logger.info(
+            "selenium: %s, at most %d session(s), timeout %.1fs",
+            where,
+            config.selenium_max_sessions,
+            config.selenium_timeout,
+        )
         return middleware
 
     # -- threads -------------------------------------------------------------------------------
@@ -116,8 +121,12 @@ class SeleniumMiddleware:
             raise
         session = BrowserSession(driver, name)
         self.stats.inc_value("selenium/sessions_created")
-        logger.info("selenium: started session %d%s in %.1fs", session.id,
-                    f" ({name!r})" if name else "", time.monotonic() - started)
+        logger.info(
+            "selenium: started session %d%s in %.1fs",
+            session.id,
+            f" ({name!r})" if name else "",
+            time.monotonic() - started,
+        )
         return session
 
     async def _destroy_session(self, session: BrowserSession) -> None:
@@ -187,17 +196,33 @@ class SeleniumMiddleware:
                     kind = "timeouts" if isinstance(exc, TimeoutException) else "crashes"
                 self.stats.inc_value(f"selenium/{kind}")
                 if name is not None and in_use is not None:
-                    logger.error("selenium: pinned session %r lost on %s (%s: %s)", name, request.url,
-                                 type(exc).__name__, _first_line(exc))
+                    logger.error(
+                        "selenium: pinned session %r lost on %s (%s: %s)",
+                        name,
+                        request.url,
+                        type(exc).__name__,
+                        _first_line(exc),
+                    )
                     raise SeleniumSessionLost(name, exc) from exc
                 if attempt >= attempts:
-                    logger.error("selenium: giving up on %s after %d attempt(s): %s: %s", request.url,
-                                 attempt, type(exc).__name__, _first_line(exc))
+                    logger.error(
+                        "selenium: giving up on %s after %d attempt(s): %s: %s",
+                        request.url,
+                        attempt,
+                        type(exc).__name__,
+                        _first_line(exc),
+                    )
                     raise
                 self.stats.inc_value("selenium/retries")
-                logger.warning("selenium: session failed on %s during %s (%s: %s); new session, retry %d/%d",
-                               request.url, page.stage, type(exc).__name__, _first_line(exc),
-                               attempt, attempts - 1)
+                logger.warning(
+                    "selenium: session failed on %s during %s (%s: %s); new session, retry %d/%d",
+                    request.url,
+                    page.stage,
+                    type(exc).__name__,
+                    _first_line(exc),
+                    attempt,
+                    attempts - 1,
+                )
                 await asyncio.sleep(min(0.5 * attempt, 3.0))
                 continue
             total = self.stats.get_value("selenium/page_load_seconds", 0.0) + rendered.load_seconds
@@ -243,8 +268,13 @@ class SeleniumMiddleware:
     async def _save_debug(self, session: BrowserSession, request: Request, exc: BaseException, stage: str) -> None:
         spider = getattr(self.crawler.spider, "name", "spider")
         stem = await self._in_thread(save_failure, session.driver, self.debug_dir, spider, request.url, exc)
-        logger.warning("selenium: page failed during %s: %s: %s; screenshot and source saved as %s.*",
-                       stage, type(exc).__name__, _first_line(exc), stem)
+        logger.warning(
+            "selenium: page failed during %s: %s: %s; screenshot and source saved as %s.*",
+            stage,
+            type(exc).__name__,
+            _first_line(exc),
+            stem,
+        )
 
     # -- shutdown ------------------------------------------------------------------------------
 

@@ -46,8 +46,14 @@ logger = logging.getLogger(__name__)
 
 
 class PostgresPipeline:
-    def __init__(self, crawler: Crawler, database_url: str, batch_size: int,
-                 heartbeat_interval: float = 30.0, heartbeat_timeout: float = 300.0):
+    def __init__(
+        self,
+        crawler: Crawler,
+        database_url: str,
+        batch_size: int,
+        heartbeat_interval: float = 30.0,
+        heartbeat_timeout: float = 300.0,
+    ):
         self.crawler = crawler
         self.database_url = database_url
         self.batch_size = batch_size
@@ -205,8 +211,14 @@ class PostgresPipeline:
         finally:
             await run_in_thread(self._close_connections)
         level = logging.INFO if status == "success" else logging.ERROR
-        logger.log(level, "coleta %s finished: %s (%s demandas, reason %s)",
-                   self.coleta_id, status, self.stored, dados.get("finish_reason"))
+        logger.log(
+            level,
+            "coleta %s finished: %s (%s demandas, reason %s)",
+            self.coleta_id,
+            status,
+            self.stored,
+            dados.get("finish_reason"),
+        )
 
     def _finish(self, status: str, dados: dict[str, Any], unidade: dict[str, Any] | None = None) -> None:
         assert self.coleta_id is not None
@@ -219,8 +231,9 @@ class PostgresPipeline:
             # The record itself was refused: close the coleta as an error with a short record.
             logger.error("coleta %s: its record was refused (%s); closing it with a short one", self.coleta_id, exc)
             short = {"finish_reason": dados.get("finish_reason"), "falha_fechamento": first_line(exc)}
-            closed = finish_coleta(self._usable_connection(), self.coleta_id, status="error", dados=short,
-                                   unidade=unidade)
+            closed = finish_coleta(
+                self._usable_connection(), self.coleta_id, status="error", dados=short, unidade=unidade
+            )
             if closed:
                 raise RuntimeError(f"coleta {self.coleta_id} closed as error: its record was refused") from exc
         if not closed:

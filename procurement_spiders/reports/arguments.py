@@ -87,7 +87,8 @@ def _named_coleta(conn: Connection, name: str, raw: object, fonte: str | None = 
         raise ReportArgumentError(f"coleta {raw} ({name}) não existe")
     if coleta.status != "success":
         raise ReportArgumentError(
-            f"coleta {coleta.id} ({name}) terminou com status {coleta.status}: só coletas com sucesso contam")
+            f"coleta {coleta.id} ({name}) terminou com status {coleta.status}: só coletas com sucesso contam"
+        )
     if fonte is not None and coleta.fonte != fonte:
         raise ReportArgumentError(f"coleta {coleta.id} ({name}) é de {coleta.label}, não de {FONTE_LABELS[fonte]}")
     return coleta
@@ -133,7 +134,8 @@ def resolve_mudancas(conn: Connection, raw: dict[str, Any], default_cnpj: str | 
         de, para = _named_coleta(conn, "de", raw["de"]), _named_coleta(conn, "para", raw["para"])
         if de.fonte != para.fonte:
             raise ReportArgumentError(
-                f"as coletas {de.id} ({de.label}) e {para.id} ({para.label}) são de fontes diferentes")
+                f"as coletas {de.id} ({de.label}) e {para.id} ({para.label}) são de fontes diferentes"
+            )
         if de.fonte != fonte:
             raise ReportArgumentError(f"as coletas {de.id} e {para.id} são de {de.label}, não de {FONTE_LABELS[fonte]}")
         if (de.ano, de.orgao_cnpj) != (para.ano, para.orgao_cnpj):
@@ -145,5 +147,6 @@ def resolve_mudancas(conn: Connection, raw: dict[str, Any], default_cnpj: str | 
     if len(latest) < 2:
         raise ReportArgumentError(
             f"{FONTE_LABELS[fonte]}: {len(latest)} coleta(s) com sucesso do PCA {ano} para {_orgao(cnpj, None)}; "
-            "são precisas duas")
+            "são precisas duas"
+        )
     return MudancasRequest(fonte, ano, cnpj, latest[1], latest[0])

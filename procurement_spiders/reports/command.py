@@ -28,8 +28,14 @@ class ReportCommand(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-a", dest="reportargs", action="append", default=[], metavar="NAME=VALUE",
-                            help="report argument (may be repeated)")
+        parser.add_argument(
+            "-a",
+            dest="reportargs",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="report argument (may be repeated)",
+        )
         parser.add_argument("-o", "--output", metavar="FILE", help="also write the report to FILE")
         parser.add_argument("-O", "--overwrite-output", metavar="FILE", help="same as -o")
 

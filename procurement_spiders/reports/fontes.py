@@ -66,8 +66,16 @@ class Coleta:
 
 
 def _coleta(row) -> Coleta:
-    return Coleta(row.id, fonte_of_row(row.fonte, row.dados), row.spider, row.ano_referencia,
-                  row.orgao_cnpj, row.status, row.data_coleta, row.finished_at)
+    return Coleta(
+        row.id,
+        fonte_of_row(row.fonte, row.dados),
+        row.spider,
+        row.ano_referencia,
+        row.orgao_cnpj,
+        row.status,
+        row.data_coleta,
+        row.finished_at,
+    )
 
 
 def successful_coletas(fonte: str, ano: int | None = None, cnpj: str | None = None):

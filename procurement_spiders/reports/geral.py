@@ -39,10 +39,10 @@ FINDINGS: dict[str, str] = {
     "DFD_DUPLICADO": "DFD repetido numa fonte",
 }
 
+
 def _key():
     """A DFD, or the contratação (the PNCP chave when there is none) of a demanda without one."""
-    return func.coalesce(demandas.c.dfd,
-                         literal("sem DFD: ") + func.coalesce(demandas.c.contratacao, demandas.c.chave))
+    return func.coalesce(demandas.c.dfd, literal("sem DFD: ") + func.coalesce(demandas.c.contratacao, demandas.c.chave))
 
 
 def _uasg_filter(query, uasg: str | None):
@@ -74,15 +74,15 @@ def source_select(coleta_id: int | None, uasg: str | None, prefix: str):
         func.max(demandas.c.data_fim).label(f"{prefix}_fim"),
         func.min(demandas.c.data_desejada).label(f"{prefix}_data_desejada"),
         func.bool_or(demandas.c.status == "APROVADA").label(f"{prefix}_aprovada"),
-        func.bool_or(or_(demandas.c.status.ilike("cancel%"), demandas.c.status.ilike("devolvid%")))
-        .label(f"{prefix}_cancelado"),
+        func.bool_or(or_(demandas.c.status.ilike("cancel%"), demandas.c.status.ilike("devolvid%"))).label(
+            f"{prefix}_cancelado"
+        ),
     ]
     query = select(*cols).where(demandas.c.coleta_id == (coleta_id if coleta_id is not None else -1))
     return _uasg_filter(query, uasg).group_by(key).subquery(prefix)
 
 
-def geral_select(coleta_ids: dict[str, int | None], *, uasg: str | None = None,
-                 tolerance: Decimal = DEFAULT_TOLERANCE):
+def geral_select(coleta_ids: dict[str, int | None], *, uasg: str | None = None, tolerance: Decimal = DEFAULT_TOLERANCE):
     """select() of the reconciliation; `coleta_ids` maps PGC/FORMACAO/PNCP to a coleta id or None
     (a missing source: its findings are not computed, rather than calling everything "only in PGC")."""
     pgc = source_select(coleta_ids.get("PGC"), uasg, "pgc")
@@ -91,14 +91,16 @@ def geral_select(coleta_ids: dict[str, int | None], *, uasg: str | None = None,
     has = {f: coleta_ids.get(f) is not None for f in ("PGC", "FORMACAO", "PNCP")}
     chave = func.coalesce(pgc.c.chave, form.c.chave, pncp.c.chave)
     joined = pgc.outerjoin(form, form.c.chave == pgc.c.chave, full=True).outerjoin(
-        pncp, pncp.c.chave == func.coalesce(pgc.c.chave, form.c.chave), full=True)
+        pncp, pncp.c.chave == func.coalesce(pgc.c.chave, form.c.chave), full=True
+    )
     in_pgc, in_form, in_pncp = pgc.c.chave.isnot(None), form.c.chave.isnot(None), pncp.c.chave.isnot(None)
     dfd = func.coalesce(pgc.c.pgc_dfd, form.c.formacao_dfd, pncp.c.pncp_dfd)
 
     checks = []
     if has["PGC"] and (has["FORMACAO"] or has["PNCP"]):
-        checks.append(("SO_NO_PGC", and_(in_pgc, *([~in_form] if has["FORMACAO"] else []),
-                                         *([~in_pncp] if has["PNCP"] else []))))
+        checks.append(
+            ("SO_NO_PGC", and_(in_pgc, *([~in_form] if has["FORMACAO"] else []), *([~in_pncp] if has["PNCP"] else [])))
+        )
     if has["FORMACAO"] and has["PNCP"]:
         checks.append(("APROVADA_NAO_PUBLICADA", and_(form.c.formacao_aprovada, ~in_pncp)))
     if has["PGC"] and has["PNCP"]:
@@ -107,12 +109,32 @@ def geral_select(coleta_ids: dict[str, int | None], *, uasg: str | None = None,
         checks.append(("CANCELADO_NO_PLANO", and_(pgc.c.pgc_cancelado, or_(in_form, in_pncp))))
     valores = (pgc.c.pgc_valor, form.c.formacao_valor, pncp.c.pncp_valor)
     checks.append(("VALOR_DIVERGENTE", func.greatest(*valores) - func.least(*valores) > tolerance))
-    checks.append(("DATAS_DIVERGENTES", or_(form.c.formacao_inicio.is_distinct_from(pncp.c.pncp_inicio),
-                                            form.c.formacao_fim.is_distinct_from(pncp.c.pncp_fim))
-                   & in_form & in_pncp & form.c.formacao_inicio.isnot(None) & pncp.c.pncp_inicio.isnot(None)))
-    checks.append(("DFD_DUPLICADO", and_(dfd.isnot(None), or_(func.coalesce(pgc.c.pgc_n, 0) > 1,
-                                                              func.coalesce(form.c.formacao_n, 0) > 1,
-                                                              func.coalesce(pncp.c.pncp_n, 0) > 1))))
+    checks.append(
+        (
+            "DATAS_DIVERGENTES",
+            or_(
+                form.c.formacao_inicio.is_distinct_from(pncp.c.pncp_inicio),
+                form.c.formacao_fim.is_distinct_from(pncp.c.pncp_fim),
+            )
+            & in_form
+            & in_pncp
+            & form.c.formacao_inicio.isnot(None)
+            & pncp.c.pncp_inicio.isnot(None),
+        )
+    )
+    checks.append(
+        (
+            "DFD_DUPLICADO",
+            and_(
+                dfd.isnot(None),
+                or_(
+                    func.coalesce(pgc.c.pgc_n, 0) > 1,
+                    func.coalesce(form.c.formacao_n, 0) > 1,
+                    func.coalesce(pncp.c.pncp_n, 0) > 1,
+                ),
+            ),
+        )
+    )
     achados = func.array_remove(
         # array[Any]: SQLAlchemy types array's items as their Python value, not as SQL expressions
         array[Any]([case((cond, literal(code)), else_=null()) for code, cond in checks], type_=Text),
@@ -150,8 +172,11 @@ def summary_select(geral):
     rows = geral.subquery("geral")
     codigo = func.unnest(rows.c.achados).table_valued("codigo").render_derived()
     return (
-        select(codigo.c.codigo, func.count().label("quantidade"),
-               func.coalesce(func.sum(rows.c.valor_referencia), 0).label("valor"))
+        select(
+            codigo.c.codigo,
+            func.count().label("quantidade"),
+            func.coalesce(func.sum(rows.c.valor_referencia), 0).label("valor"),
+        )
         .select_from(rows.join(codigo, literal(True)))
         .group_by(codigo.c.codigo)
         .order_by(codigo.c.codigo)

@@ -20,8 +20,18 @@ from sqlalchemy.dialects.postgresql import array
 from procurement_spiders.reports.tables import demandas
 
 COMPARED_FIELDS: tuple[str, ...] = (
-    "dfd", "contratacao", "descricao", "valor", "status", "data_inicio", "data_fim", "data_desejada",
-    "data_conclusao", "categoria", "requisitante", "uasg",
+    "dfd",
+    "contratacao",
+    "descricao",
+    "valor",
+    "status",
+    "data_inicio",
+    "data_fim",
+    "data_desejada",
+    "data_conclusao",
+    "categoria",
+    "requisitante",
+    "uasg",
 )
 TIPOS = {"incluida": "incluída", "removida": "removida", "alterada": "alterada"}
 
@@ -38,27 +48,58 @@ def mudancas_select(de: int, para: int):
     b_rows = select(b).where(b.c.coleta_id == para).subquery("b")
 
     added = (
-        select(literal("incluida").label("tipo"), b_rows.c.chave, b_rows.c.dfd, b_rows.c.contratacao,
-               b_rows.c.descricao, b_rows.c.valor, null().label("campo"), null().label("antes"),
-               null().label("depois"))
+        select(
+            literal("incluida").label("tipo"),
+            b_rows.c.chave,
+            b_rows.c.dfd,
+            b_rows.c.contratacao,
+            b_rows.c.descricao,
+            b_rows.c.valor,
+            null().label("campo"),
+            null().label("antes"),
+            null().label("depois"),
+        )
         .select_from(b_rows.outerjoin(a_rows, a_rows.c.chave == b_rows.c.chave))
         .where(a_rows.c.chave.is_(None))
     )
     removed = (
-        select(literal("removida").label("tipo"), a_rows.c.chave, a_rows.c.dfd, a_rows.c.contratacao,
-               a_rows.c.descricao, a_rows.c.valor, null(), null(), null())
+        select(
+            literal("removida").label("tipo"),
+            a_rows.c.chave,
+            a_rows.c.dfd,
+            a_rows.c.contratacao,
+            a_rows.c.descricao,
+            a_rows.c.valor,
+            null(),
+            null(),
+            null(),
+        )
         .select_from(a_rows.outerjoin(b_rows, a_rows.c.chave == b_rows.c.chave))
         .where(b_rows.c.chave.is_(None))
     )
-    fields = func.unnest(
-        # array[Any]: SQLAlchemy types array's items as their Python value, not as SQL expressions
-        array[Any]([literal(f) for f in COMPARED_FIELDS], type_=Text),
-        array([_as_text(a_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
-        array([_as_text(b_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
-    ).table_valued("campo", "antes", "depois").render_derived().lateral("campos")
+    fields = (
+        func.unnest(
+            # array[Any]: SQLAlchemy types array's items as their Python value, not as SQL expressions
+            array[Any]([literal(f) for f in COMPARED_FIELDS], type_=Text),
+            array([_as_text(a_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
+            array([_as_text(b_rows.c[f]) for f in COMPARED_FIELDS], type_=Text),
+        )
+        .table_valued("campo", "antes", "depois")
+        .render_derived()
+        .lateral("campos")
+    )
     changed = (
-        select(literal("alterada").label("tipo"), b_rows.c.chave, b_rows.c.dfd, b_rows.c.contratacao,
-               b_rows.c.descricao, b_rows.c.valor, fields.c.campo, fields.c.antes, fields.c.depois)
+        select(
+            literal("alterada").label("tipo"),
+            b_rows.c.chave,
+            b_rows.c.dfd,
+            b_rows.c.contratacao,
+            b_rows.c.descricao,
+            b_rows.c.valor,
+            fields.c.campo,
+            fields.c.antes,
+            fields.c.depois,
+        )
         .select_from(a_rows.join(b_rows, a_rows.c.chave == b_rows.c.chave).join(fields, literal(True)))
         .where(fields.c.antes.is_distinct_from(fields.c.depois))
     )
@@ -75,6 +116,3 @@ def summary_select(mudancas):
         .group_by(rows.c.tipo)
         .order_by(rows.c.tipo)
     )
-
-
-

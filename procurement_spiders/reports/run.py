@@ -32,9 +32,15 @@ def geral_rows(conn: Connection, req: GeralRequest) -> Iterator[dict]:
 def geral_summary(conn: Connection, req: GeralRequest) -> list[dict]:
     rows = conn.execute(geral.summary_select(geral_query(req))).mappings()
     found = {r["codigo"]: r for r in rows}
-    return [{"codigo": code, "achado": label, "quantidade": found[code]["quantidade"] if code in found else 0,
-             "valor": found[code]["valor"] if code in found else 0}
-            for code, label in geral.FINDINGS.items()]
+    return [
+        {
+            "codigo": code,
+            "achado": label,
+            "quantidade": found[code]["quantidade"] if code in found else 0,
+            "valor": found[code]["valor"] if code in found else 0,
+        }
+        for code, label in geral.FINDINGS.items()
+    ]
 
 
 def mudancas_rows(conn: Connection, req: MudancasRequest) -> Iterator[dict]:
@@ -65,7 +71,15 @@ def local_time(value: datetime | None) -> datetime | None:
 
 
 def coleta_row(conn: Connection, planilha: str, coleta: Coleta) -> dict:
-    return {"planilha": planilha, "id": coleta.id, "fonte": coleta.label, "spider": coleta.spider,
-            "ano": coleta.ano, "orgao_cnpj": coleta.orgao_cnpj, "data_coleta": local_time(coleta.data_coleta),
-            "finished_at": local_time(coleta.finished_at), "status": coleta.status,
-            "demandas": demandas_count(conn, coleta.id)}
+    return {
+        "planilha": planilha,
+        "id": coleta.id,
+        "fonte": coleta.label,
+        "spider": coleta.spider,
+        "ano": coleta.ano,
+        "orgao_cnpj": coleta.orgao_cnpj,
+        "data_coleta": local_time(coleta.data_coleta),
+        "finished_at": local_time(coleta.finished_at),
+        "status": coleta.status,
+        "demandas": demandas_count(conn, coleta.id),
+    }

@@ -33,16 +33,20 @@ def geral_header(req: GeralRequest) -> list[str]:
     lines = [f"Geral — PCA {req.ano} — {alvo}" + (f" — UASG {req.uasg}" if req.uasg else "")]
     for fonte, coleta in req.coletas.items():
         if coleta is None:
-            lines.append(f"  ! {FONTE_LABELS[fonte]}: nenhuma coleta com sucesso do PCA {req.ano} "
-                         "(fonte ausente: os achados que dependem dela não foram calculados)")
+            lines.append(
+                f"  ! {FONTE_LABELS[fonte]}: nenhuma coleta com sucesso do PCA {req.ano} "
+                "(fonte ausente: os achados que dependem dela não foram calculados)"
+            )
         else:
             lines.append(f"  {FONTE_LABELS[fonte]}: {coleta_text(coleta)}")
     return lines
 
 
 def geral_lines(rows: Iterable[dict], limit: int = SCREEN_ROWS) -> list[str]:
-    lines = [f"  {'DFD':<22} {'PGC situação':<24} {'PGC valor':>17}  {'Formação':<17} {'status':<10} "
-             f"{'PNCP':<17} {'PNCP valor':>17}  achados"]
+    lines = [
+        f"  {'DFD':<22} {'PGC situação':<24} {'PGC valor':>17}  {'Formação':<17} {'status':<10} "
+        f"{'PNCP':<17} {'PNCP valor':>17}  achados"
+    ]
     total = 0
     for row in rows:
         total += 1
@@ -52,7 +56,8 @@ def geral_lines(rows: Iterable[dict], limit: int = SCREEN_ROWS) -> list[str]:
             f"  {_cut(row['chave'], 22):<22} {_cut(row['pgc_situacao'], 24):<24} {_brl(row['pgc_valor']):>17}  "
             f"{_cut(row['formacao_contratacao'], 17):<17} {_cut(row['formacao_status'], 10):<10} "
             f"{_cut(row['pncp_contratacao'], 17):<17} {_brl(row['pncp_valor']):>17}  "
-            f"{', '.join(row['achados']) or '-'}")
+            f"{', '.join(row['achados']) or '-'}"
+        )
     if total > limit:
         lines.append(f"  … e mais {total - limit} linhas (a lista inteira: -o arquivo.xlsx|.csv|.json)")
     lines.insert(0, f"  {total} linhas")
@@ -76,10 +81,13 @@ def _field(campo: str | None, value: str | None) -> str:
     return value
 
 
-def mudancas_lines(req: MudancasRequest, counts: dict[str, int], rows: Iterable[dict],
-                   limit: int = SCREEN_ROWS) -> list[str]:
-    lines = [f"Mudanças — {FONTE_LABELS[req.fonte]} — PCA {req.ano}: {coleta_text(req.de)} → {coleta_text(req.para)}",
-             f"  incluídas: {counts['incluida']}  removidas: {counts['removida']}  alteradas: {counts['alterada']}"]
+def mudancas_lines(
+    req: MudancasRequest, counts: dict[str, int], rows: Iterable[dict], limit: int = SCREEN_ROWS
+) -> list[str]:
+    lines = [
+        f"Mudanças — {FONTE_LABELS[req.fonte]} — PCA {req.ano}: {coleta_text(req.de)} → {coleta_text(req.para)}",
+        f"  incluídas: {counts['incluida']}  removidas: {counts['removida']}  alteradas: {counts['alterada']}",
+    ]
     marks = {"incluida": "+", "removida": "-", "alterada": "~"}
     shown = 0
     for row in rows:
@@ -88,8 +96,9 @@ def mudancas_lines(req: MudancasRequest, counts: dict[str, int], rows: Iterable[
             continue
         head = f"  {marks[row['tipo']]} {_cut(row['chave'], 40):<40}"
         if row["tipo"] == "alterada":
-            lines.append(f"{head} {row['campo']}: {_field(row['campo'], row['antes'])} → "
-                         f"{_field(row['campo'], row['depois'])}")
+            lines.append(
+                f"{head} {row['campo']}: {_field(row['campo'], row['antes'])} → {_field(row['campo'], row['depois'])}"
+            )
         else:
             lines.append(f"{head} {_cut(row['descricao'], 50):<50} {_brl(row['valor']):>17}")
     if shown > limit:

@@ -38,8 +38,15 @@ def coletas_rows(conn: Connection, req: GeralRequest, changes: list[MudancasRequ
     for fonte, sheet in SOURCE_SHEETS.items():
         coleta = req.coletas[fonte]
         if coleta is None:
-            rows.append({"planilha": sheet, "fonte": sheet, "ano": req.ano, "orgao_cnpj": req.cnpj,
-                         "status": "sem coleta com sucesso"})
+            rows.append(
+                {
+                    "planilha": sheet,
+                    "fonte": sheet,
+                    "ano": req.ano,
+                    "orgao_cnpj": req.cnpj,
+                    "status": "sem coleta com sucesso",
+                }
+            )
         else:
             rows.append(coleta_row(conn, sheet, coleta))
     for change in changes:

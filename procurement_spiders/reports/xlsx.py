@@ -33,9 +33,16 @@ class Col:
 
 def new_workbook(target) -> xlsxwriter.Workbook:
     """`target`: a path or a seekable binary file."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "remove_timezone": True,
-                                            "strings_to_numbers": False, "strings_to_formulas": False,
-                                            "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "remove_timezone": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     return workbook
 
 

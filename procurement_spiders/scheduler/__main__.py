@@ -31,14 +31,18 @@ def _setup_logging(level: str, fmt: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m procurement_spiders.scheduler", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m procurement_spiders.scheduler",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--schedule", type=Path, default=Path("schedules.toml"), help="schedule file (TOML)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="validate the file, print the next firings, exit")
     group.add_argument("--once", metavar="NAME", help="fire one schedule entry now (same skip rule), exit")
-    parser.add_argument("--watch-interval", type=float, default=5.0,
-                        help="seconds between checks of the file for changes (default 5)")
+    parser.add_argument(
+        "--watch-interval", type=float, default=5.0, help="seconds between checks of the file for changes (default 5)"
+    )
     opts = parser.parse_args(argv)
 
     try:
@@ -58,9 +62,20 @@ def main(argv: list[str] | None = None) -> int:
             now = datetime.now(schedule.timezone)
             nxt = None if entry.paused else schedule.trigger(entry).get_next_fire_time(None, now)
             args, settings = entry.resolved(now)
-            print(json.dumps({"name": entry.name, "spider": entry.spider, "cron": entry.cron, "args": args,
-                              "settings": settings, "paused": entry.paused,
-                              "next": nxt.isoformat() if nxt else None}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "name": entry.name,
+                        "spider": entry.spider,
+                        "cron": entry.cron,
+                        "args": args,
+                        "settings": settings,
+                        "paused": entry.paused,
+                        "next": nxt.isoformat() if nxt else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return 0
 
     client = ScrapydClient(config.scrapyd_url, config.scrapyd_username, config.scrapyd_password)

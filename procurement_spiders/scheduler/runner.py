@@ -53,11 +53,13 @@ class ScrapydClient(scrapyd_client.ScrapydClient):
     def _call(self, method: str, basename: str, **kwargs) -> dict:
         endpoint = f"{basename}.json"
         try:
-            response = requests.request(method, f"{self.url}/{endpoint}", headers=HEADERS, auth=self.auth,
-                                        timeout=self.timeout, **kwargs)
+            response = requests.request(
+                method, f"{self.url}/{endpoint}", headers=HEADERS, auth=self.auth, timeout=self.timeout, **kwargs
+            )
         except requests.RequestException as exc:
-            raise ScrapydError(f"{endpoint}: scrapyd unreachable at {redact_url(self.url)} "
-                               f"({type(exc).__name__})") from None
+            raise ScrapydError(
+                f"{endpoint}: scrapyd unreachable at {redact_url(self.url)} ({type(exc).__name__})"
+            ) from None
         if response.status_code == 401:
             raise ScrapydError(f"{endpoint}: HTTP 401 (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)")
         try:
@@ -96,9 +98,14 @@ def fire(client: ScrapydClient, schedule: Schedule, entry: Entry, now: datetime 
     try:
         active = find_active(client.jobs(schedule.project), entry.spider, key, args)
         if active is not None:
-            logger.info("schedule %s: skipped, %s job %s of the same run is still %s", entry.name,
-                        entry.spider, active.get("id"), active["state"],
-                        extra={**fields, "outcome": "skipped", "job_id": active.get("id")})
+            logger.info(
+                "schedule %s: skipped, %s job %s of the same run is still %s",
+                entry.name,
+                entry.spider,
+                active.get("id"),
+                active["state"],
+                extra={**fields, "outcome": "skipped", "job_id": active.get("id")},
+            )
             return {"outcome": "skipped", "job_id": active.get("id"), "state": active["state"]}
         params = [("jobid", job_id(entry.spider, key)), *sorted(args.items())]
         params += [("setting", f"{k}={v}") for k, v in sorted(settings.items())]
@@ -106,8 +113,13 @@ def fire(client: ScrapydClient, schedule: Schedule, entry: Entry, now: datetime 
     except ScrapydError as exc:
         logger.error("schedule %s: not started: %s", entry.name, exc, extra={**fields, "outcome": "error"})
         return {"outcome": "error", "error": str(exc)}
-    logger.info("schedule %s: started %s job %s", entry.name, entry.spider, jid,
-                extra={**fields, "outcome": "scheduled", "job_id": jid})
+    logger.info(
+        "schedule %s: started %s job %s",
+        entry.name,
+        entry.spider,
+        jid,
+        extra={**fields, "outcome": "scheduled", "job_id": jid},
+    )
     return {"outcome": "scheduled", "job_id": jid}
 
 
@@ -150,13 +162,25 @@ class Runner:
                 logger.info("schedule %s: paused", entry.name, extra={"schedule": entry.name, "paused": True})
                 continue
             trigger = schedule.trigger(entry)
-            self.scheduler.add_job(self._fire, trigger, args=[entry], id=entry.name, name=entry.name,
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                self._fire, trigger, args=[entry], id=entry.name, name=entry.name, replace_existing=True
+            )
             next_run = trigger.get_next_fire_time(None, datetime.now(schedule.timezone))
-            logger.info("schedule %s: %s %s at cron %r (%s), next %s", entry.name, schedule.project, entry.spider,
-                        entry.cron, schedule.timezone.key, next_run.isoformat() if next_run else None,
-                        extra={"schedule": entry.name, "spider": entry.spider, "cron": entry.cron,
-                               "next_run": next_run.isoformat() if next_run else None})
+            logger.info(
+                "schedule %s: %s %s at cron %r (%s), next %s",
+                entry.name,
+                schedule.project,
+                entry.spider,
+                entry.cron,
+                schedule.timezone.key,
+                next_run.isoformat() if next_run else None,
+                extra={
+                    "schedule": entry.name,
+                    "spider": entry.spider,
+                    "cron": entry.cron,
+                    "next_run": next_run.isoformat() if next_run else None,
+                },
+            )
         return True
 
     def _changed(self) -> bool:

@@ -84,8 +84,9 @@ def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
         second, minute, hour, day, month, dow = fields_
     else:
         raise ValueError(f"expected 5 fields (minute hour day month weekday) or 6 (seconds first), got {len(fields_)}")
-    return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                       day_of_week=_crontab_weekdays(dow), timezone=tz)
+    return CronTrigger(
+        second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(dow), timezone=tz
+    )
 
 
 def resolve(value: str, now: datetime) -> str:
@@ -189,7 +190,7 @@ def parse_schedule(text: str, source: str = "<schedule>") -> Schedule:
             raise ScheduleError(f"{label}: spider must be a spider name")
         cron = raw.get("cron")
         if not isinstance(cron, str):
-            raise ScheduleError(f"{label}: cron must be a string such as \"0 6 * * *\"")
+            raise ScheduleError(f'{label}: cron must be a string such as "0 6 * * *"')
         try:
             cron_trigger(cron, tz)
         except ValueError as exc:
@@ -197,8 +198,14 @@ def parse_schedule(text: str, source: str = "<schedule>") -> Schedule:
         paused = raw.get("paused", False)
         if not isinstance(paused, bool):
             raise ScheduleError(f"{label}: paused must be true or false")
-        entry = Entry(name=name, cron=cron, spider=spider, args=_str_map(raw.get("args"), f"{label} args"),
-                      settings=_str_map(raw.get("settings"), f"{label} settings"), paused=paused)
+        entry = Entry(
+            name=name,
+            cron=cron,
+            spider=spider,
+            args=_str_map(raw.get("args"), f"{label} args"),
+            settings=_str_map(raw.get("settings"), f"{label} settings"),
+            paused=paused,
+        )
         entry.resolved(datetime.now(tz))  # unknown placeholders fail now, not at 06:00
         entries.append(entry)
     return Schedule(project=project, timezone=tz, entries=tuple(entries), source=source)

@@ -26,8 +26,13 @@ MAX_REREADS_PER_PAGE = 3
 MAX_FULL_PASSES = 2  # extra walks over every page when the total is still not reached
 
 
-def overlapping_neighbours(page: int, page_dfds: dict[int, list[str]], queued: Iterable[int], reads: dict[int, int],
-                           max_rereads: int = MAX_REREADS_PER_PAGE) -> list[tuple[int, list[int]]]:
+def overlapping_neighbours(
+    page: int,
+    page_dfds: dict[int, list[str]],
+    queued: Iterable[int],
+    reads: dict[int, int],
+    max_rereads: int = MAX_REREADS_PER_PAGE,
+) -> list[tuple[int, list[int]]]:
     """For each neighbour of `page` (not already queued) that shares DFDs with it: the pages to read
     again, lower page first (each at most `max_rereads` more times)."""
     queue = set(queued)
@@ -69,9 +74,13 @@ class PgcSpider(PgcBrowserSpider):
     async def start(self):
         self.pgc_init()
         self.pages_per_step = self.config.pgc_pages_per_step
-        self.logger.info("collecting the DFDs of PCA %s from PGC at %s (login %s%s)", self.ano,
-                         self.config.pgc_base_url, self.config.pgc_login_mode,
-                         ", with DFD details" if self.detalhes else "")
+        self.logger.info(
+            "collecting the DFDs of PCA %s from PGC at %s (login %s%s)",
+            self.ano,
+            self.config.pgc_base_url,
+            self.config.pgc_login_mode,
+            ", with DFD details" if self.detalhes else "",
+        )
         yield self.login_request([1], new_session=False)
 
     # -- steps -------------------------------------------------------------------------------
@@ -81,14 +90,20 @@ class PgcSpider(PgcBrowserSpider):
     def login_request(self, pages: list[int], *, new_session: bool):
         return self.pgc_request(
             self.pgc_actions.login_and_list_pages(self.ano, pages, detail_skip=self._detail_skip()),
-            self.parse_pages, navigate=True, label=f"login-pages-{pages[0]}", new_session=new_session,
+            self.parse_pages,
+            navigate=True,
+            label=f"login-pages-{pages[0]}",
+            new_session=new_session,
             cb_kwargs={"pages": pages},
         )
 
     def pages_request(self, pages: list[int]):
         return self.pgc_request(
             self.pgc_actions.list_pages(pages, detail_skip=self._detail_skip()),
-            self.parse_pages, navigate=False, label=f"pages-{pages[0]}-{pages[-1]}", cb_kwargs={"pages": pages},
+            self.parse_pages,
+            navigate=False,
+            label=f"pages-{pages[0]}-{pages[-1]}",
+            cb_kwargs={"pages": pages},
         )
 
     def pgc_resume(self, failed_request, *, new_session: bool):
@@ -103,7 +118,7 @@ class PgcSpider(PgcBrowserSpider):
             yield from self.parse_page(asked, page_result)
         if not result.get("ok"):
             if self.pgc_result(response) is None:  # session expired (a login failure raised CloseSpider)
-                remaining = pages[len(read):] or [pages[-1]]
+                remaining = pages[len(read) :] or [pages[-1]]
                 self.pgc_relogin_allowed(f"the session expired at page {remaining[0]}")
                 yield self.login_request(remaining, new_session=False)
             return
@@ -152,8 +167,13 @@ class PgcSpider(PgcBrowserSpider):
             return
         if self.total is not None and len(self.rows) < self.total and self.full_passes < MAX_FULL_PASSES:
             self.full_passes += 1
-            self.logger.warning("PGC: %d of %d DFDs after walking the pages; walking them all again (%d/%d)",
-                                len(self.rows), self.total, self.full_passes, MAX_FULL_PASSES)
+            self.logger.warning(
+                "PGC: %d of %d DFDs after walking the pages; walking them all again (%d/%d)",
+                len(self.rows),
+                self.total,
+                self.full_passes,
+                MAX_FULL_PASSES,
+            )
             self.queue.extend(range(1, (self.pages or 1) + 1))
             yield self.pages_request(self._take_batch())
             return
@@ -167,10 +187,17 @@ class PgcSpider(PgcBrowserSpider):
             self.record_anomaly(
                 "pgc_total_divergente",
                 f"collected {len(self.rows)} DFDs, the paginator announced {self.total}",
-                incompleta=len(self.rows) < self.total, coletados=len(self.rows), anunciados=self.total,
+                incompleta=len(self.rows) < self.total,
+                coletados=len(self.rows),
+                anunciados=self.total,
             )
-        self.logger.info("PGC: %d DFDs of PCA %s collected (%d pages, %d new logins)",
-                         len(self.rows), self.ano, self.pages or 0, self.pgc_relogins)
+        self.logger.info(
+            "PGC: %d DFDs of PCA %s collected (%d pages, %d new logins)",
+            len(self.rows),
+            self.ano,
+            self.pages or 0,
+            self.pgc_relogins,
+        )
 
     def demanda(self, row: dict, detail: dict | None) -> Demanda:
         detalhes: dict[str, Any] = {"pagina_origem": "DFDs da minha UASG"}

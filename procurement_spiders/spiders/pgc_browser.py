@@ -26,9 +26,9 @@ SESSION_NAME = "pgc"
 MAX_RELOGINS = 5  # session expiries/losses tolerated in one run (each one is a new login)
 LOGIN_MESSAGES = {
     "wrong_credentials": "PGC refused the CPF/senha (wrong credentials); check PGC_CPF/PGC_SENHA. "
-                         "Not retrying: repeated attempts block the account.",
+    "Not retrying: repeated attempts block the account.",
     "password_expired": "the PGC password has EXPIRED (SIASG passwords expire every 30 days); "
-                        "change it in SIASG and update PGC_SENHA.",
+    "change it in SIASG and update PGC_SENHA.",
     "password_revoked": "the PGC password was REVOKED; ask the órgão's cadastrador.",
     "account_blocked": "the PGC account is BLOCKED after too many attempts; ask the órgão's cadastrador.",
     "captcha_failed": "the gov.br human check failed; log in again by hand (attended mode).",
@@ -84,8 +84,13 @@ class PgcBrowserSpider(ColetaSpider):
         from procurement_spiders.storage.login_wait import publish_login_wait
 
         coleta_id = getattr(ColetaRecorder.of(self.crawler).storage, "coleta_id", None)  # the pipeline's
-        publish_login_wait(self.config.database_url, coleta_id, waiting=waiting,
-                           timeout=self.config.pgc_login_timeout, novnc_url=self.novnc_url())
+        publish_login_wait(
+            self.config.database_url,
+            coleta_id,
+            waiting=waiting,
+            timeout=self.config.pgc_login_timeout,
+            novnc_url=self.novnc_url(),
+        )
 
     def _pgc_announce_attended(self) -> None:
         # Runs in the browser worker thread right before the wait: logging is thread-safe.
@@ -94,13 +99,24 @@ class PgcBrowserSpider(ColetaSpider):
             self._pgc_attended_announced = True
             self.logger.warning(
                 "PGC attended login: open %s and log in to Compras.gov.br in the browser shown there "
-                "(waiting up to %.0fs)", redact_text(self.novnc_url()), self.config.pgc_login_timeout)
+                "(waiting up to %.0fs)",
+                redact_text(self.novnc_url()),
+                self.config.pgc_login_timeout,
+            )
         else:
             self.logger.warning("PGC attended login needed again (session expired): use the same noVNC page")
 
     # -- requests -----------------------------------------------------------------------------
-    def pgc_request(self, actions: Callable, callback: Callable, *, navigate: bool, label: str,
-                    new_session: bool = False, cb_kwargs: dict[str, Any] | None = None) -> scrapy.Request:
+    def pgc_request(
+        self,
+        actions: Callable,
+        callback: Callable,
+        *,
+        navigate: bool,
+        label: str,
+        new_session: bool = False,
+        cb_kwargs: dict[str, Any] | None = None,
+    ) -> scrapy.Request:
         """A step in the pinned browser session. `navigate=True` (a login) opens the login URL first;
         otherwise the URL is only a label and the step continues on the current page."""
         url = self.pgc_actions.start_url if navigate else f"{self.config.pgc_base_url}/#pgc/{label}"
@@ -113,8 +129,9 @@ class PgcBrowserSpider(ColetaSpider):
         }
         if new_session:
             meta["selenium_session_new"] = True
-        return scrapy.Request(url, callback=callback, errback=self.pgc_failed, meta=meta, dont_filter=True,
-                              cb_kwargs=cb_kwargs or {})
+        return scrapy.Request(
+            url, callback=callback, errback=self.pgc_failed, meta=meta, dont_filter=True, cb_kwargs=cb_kwargs or {}
+        )
 
     def pgc_result(self, response) -> dict | None:
         """The step's result; None when the session expired (the caller logs in again and resumes).
@@ -139,9 +156,13 @@ class PgcBrowserSpider(ColetaSpider):
             self.logger.info("PGC: session of UASG %s (%s)", unidade["uasg"], unidade.get("nome_uasg") or "?")
             self.crawler.stats.set_value("pgc/uasg", unidade["uasg"])
         elif unidade.get("uasg") != self.unidade.get("uasg"):
-            self.record_anomaly("pgc_uasg_mudou", f"the new login is of UASG {unidade['uasg']}, "
-                                f"the first was of UASG {self.unidade['uasg']}", incompleta=True,
-                                primeira=self.unidade["uasg"], nova=unidade["uasg"])
+            self.record_anomaly(
+                "pgc_uasg_mudou",
+                f"the new login is of UASG {unidade['uasg']}, the first was of UASG {self.unidade['uasg']}",
+                incompleta=True,
+                primeira=self.unidade["uasg"],
+                nova=unidade["uasg"],
+            )
 
     def demanda_orgao_cnpj(self) -> str | None:
         """The órgão of the demandas: the CNPJ the app shows, else ORGAO_CNPJ when set (optional: the
@@ -157,8 +178,12 @@ class PgcBrowserSpider(ColetaSpider):
     def pgc_login_failed(self, motivo: str, portal_message: str) -> None:
         reason = f"pgc_login_{motivo}"
         self.crawler.stats.set_value("pgc/login_failure", motivo)
-        self.logger.error("PGC login failed: %s Portal said: %r. Ending the run (reason %s).",
-                          LOGIN_MESSAGES.get(motivo, motivo), portal_message, reason)
+        self.logger.error(
+            "PGC login failed: %s Portal said: %r. Ending the run (reason %s).",
+            LOGIN_MESSAGES.get(motivo, motivo),
+            portal_message,
+            reason,
+        )
         raise CloseSpider(reason)
 
     def pgc_relogin_allowed(self, why: str) -> None:

@@ -56,18 +56,32 @@ class PgcFormacaoSpider(PgcBrowserSpider):
 
     async def start(self):
         self.pgc_init()
-        self.logger.info("collecting the contratações of PCA %s from PGC 'Formação do PCA' at %s (login %s)",
-                         self.ano, self.config.pgc_base_url, self.config.pgc_login_mode)
+        self.logger.info(
+            "collecting the contratações of PCA %s from PGC 'Formação do PCA' at %s (login %s)",
+            self.ano,
+            self.config.pgc_base_url,
+            self.config.pgc_login_mode,
+        )
         yield self.formacao_login_request(ABAS[0], new_session=False)
 
     def formacao_login_request(self, aba: str, *, new_session: bool):
-        return self.pgc_request(self.pgc_actions.login_and_formacao(self.ano), self.formacao_ready,
-                                navigate=True, label=f"login-formacao-{aba}", new_session=new_session,
-                                cb_kwargs={"aba": aba})
+        return self.pgc_request(
+            self.pgc_actions.login_and_formacao(self.ano),
+            self.formacao_ready,
+            navigate=True,
+            label=f"login-formacao-{aba}",
+            new_session=new_session,
+            cb_kwargs={"aba": aba},
+        )
 
     def formacao_tab_request(self, aba: str):
-        return self.pgc_request(self.pgc_actions.tab(aba, budget=self.formacao_tab_budget), self.formacao_tab,
-                                navigate=False, label=f"formacao-{aba}", cb_kwargs={"aba": aba})
+        return self.pgc_request(
+            self.pgc_actions.tab(aba, budget=self.formacao_tab_budget),
+            self.formacao_tab,
+            navigate=False,
+            label=f"formacao-{aba}",
+            cb_kwargs={"aba": aba},
+        )
 
     def pgc_resume(self, failed_request, *, new_session: bool):
         yield self.formacao_login_request(failed_request.cb_kwargs.get("aba", ABAS[0]), new_session=new_session)
@@ -97,7 +111,10 @@ class PgcFormacaoSpider(PgcBrowserSpider):
             self.record_anomaly(
                 "pgc_aba_incompleta",
                 f"tab {aba}: {len(cards)} cards rendered, its label says {total}",
-                incompleta=True, aba=aba, lidos=len(cards), total=total,
+                incompleta=True,
+                aba=aba,
+                lidos=len(cards),
+                total=total,
             )
         for card in cards:
             contratacao = card.get("contratacao")

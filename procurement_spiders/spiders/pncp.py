@@ -67,8 +67,9 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
         if cls.wants_formacao(raw):
-            raise SpiderArgumentError(f"argument fonte=pgc is the spider {FORMACAO_ALIAS}: "
-                                      f"scrapy crawl {FORMACAO_ALIAS} -a ano=…")
+            raise SpiderArgumentError(
+                f"argument fonte=pgc is the spider {FORMACAO_ALIAS}: scrapy crawl {FORMACAO_ALIAS} -a ano=…"
+            )
         return {
             "ano": parse_ano(raw.get("ano")),
             "cnpj": parse_cnpj_argument(raw.get("cnpj"), config.orgao_cnpj),
@@ -107,7 +108,10 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
     async def start(self):
         self.logger.info(
             "collecting PCA %s of órgão %s%s from %s",
-            self.ano, self.cnpj, f" (UASG {self.uasg})" if self.uasg else "", self.config.pncp_base_url,
+            self.ano,
+            self.cnpj,
+            f" (UASG {self.uasg})" if self.uasg else "",
+            self.config.pncp_base_url,
         )
         yield self.enrichment_request(1)
         yield self.plans_request(1)
@@ -128,8 +132,11 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
     def plans_request(self, page: int) -> scrapy.Request:
         return scrapy.Request(
             self.pca_url("/consolidado/unidades", pagina=page, tamanhoPagina=self.page_size),
-            callback=self.parse_plans, errback=self.plans_failed, cb_kwargs={"page": page},
-            meta=NO_ROWS_META, priority=10,
+            callback=self.parse_plans,
+            errback=self.plans_failed,
+            cb_kwargs={"page": page},
+            meta=NO_ROWS_META,
+            priority=10,
         )
 
     # -- plans ----------------------------------------------------------------------------
@@ -146,14 +153,22 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
                 uasg = str(row.get("codigoUnidade") or "").zfill(6)
                 sequencial = read_count(row["sequencialPca"])
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
-                self.row_anomaly("linha_invalida", f"{response.url}: plan row {clip(row)}: {exc!r}",
-                                 incompleta=True, url=response.url)
+                self.row_anomaly(
+                    "linha_invalida",
+                    f"{response.url}: plan row {clip(row)}: {exc!r}",
+                    incompleta=True,
+                    url=response.url,
+                )
                 continue
             if sequencial in self.plans_seen:
                 continue
             if len(self.plans_seen) >= self.config.pncp_max_plans:
-                self.record_anomaly("limite_planos", f"more than PNCP_MAX_PLANS={self.config.pncp_max_plans} plans "
-                                    "listed; the rest is not read", incompleta=True, limite=self.config.pncp_max_plans)
+                self.record_anomaly(
+                    "limite_planos",
+                    f"more than PNCP_MAX_PLANS={self.config.pncp_max_plans} plans listed; the rest is not read",
+                    incompleta=True,
+                    limite=self.config.pncp_max_plans,
+                )
                 rows = []  # no further page either
                 break
             self.plans_seen.add(sequencial)
@@ -164,12 +179,19 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
             self.plans[sequencial] = plan
             yield scrapy.Request(
                 self.pca_url(f"/{sequencial}/itens/quantidade"),
-                callback=self.parse_quantidade, errback=self.quantidade_failed,
-                cb_kwargs={"plan": plan}, meta=NO_ROWS_META, priority=5,
+                callback=self.parse_quantidade,
+                errback=self.quantidade_failed,
+                cb_kwargs={"plan": plan},
+                meta=NO_ROWS_META,
+                priority=5,
             )
         if len(rows) >= self.page_size and new == 0:
-            self.record_anomaly("paginacao_ignorada", f"page {page} of the plans repeats plans already listed: "
-                                "the portal ignores `pagina`; paging stops", incompleta=True, url=response.url)
+            self.record_anomaly(
+                "paginacao_ignorada",
+                f"page {page} of the plans repeats plans already listed: the portal ignores `pagina`; paging stops",
+                incompleta=True,
+                url=response.url,
+            )
         elif len(rows) >= self.page_size:
             yield self.plans_request(page + 1)
             return
@@ -178,20 +200,25 @@ class PncpSpider(PlanItemsPaging, DadosAbertosEnrichment, ColetaSpider):
 
     def plans_failed(self, failure: Failure) -> None:
         self.record_anomaly(
-            "planos_indisponiveis", f"the list of plans could not be read: {failure.getErrorMessage()}",
-            incompleta=True, url=failed_request(failure).url,
+            "planos_indisponiveis",
+            f"the list of plans could not be read: {failure.getErrorMessage()}",
+            incompleta=True,
+            url=failed_request(failure).url,
         )
 
     def closed(self, reason: str) -> None:
         """A plan fetched but never turned into demandas is data lost: the coleta must say so."""
         for tipo, count in self.row_anomalies.items():
             if count > MAX_ROW_ANOMALIES:
-                self.record_anomaly(tipo, f"{count} rows of this kind in all ({MAX_ROW_ANOMALIES} recorded one by one)",
-                                    total=count)
+                self.record_anomaly(
+                    tipo, f"{count} rows of this kind in all ({MAX_ROW_ANOMALIES} recorded one by one)", total=count
+                )
         unstored = [p.sequencial for p in self.plans.values() if p.items or p in self.parked]
         if unstored and reason == "finished":
             self.record_anomaly(
-                "planos_nao_armazenados", f"plans {unstored} were read but not stored", incompleta=True,
+                "planos_nao_armazenados",
+                f"plans {unstored} were read but not stored",
+                incompleta=True,
             )
 
     # -- demandas -------------------------------------------------------------------------------

@@ -44,8 +44,11 @@ class DadosAbertosEnrichment(PncpSpiderHost):
         self.enrichment_pending.add(page)
         return scrapy.Request(
             f"{self.config.dados_abertos_base_url}/modulo-pgc/1_consultarPgcDetalhe?{urlencode(query)}",
-            callback=self.parse_enrichment, errback=self.enrichment_failed, cb_kwargs={"page": page},
-            meta=DADOS_ABERTOS_META, priority=20,
+            callback=self.parse_enrichment,
+            errback=self.enrichment_failed,
+            cb_kwargs={"page": page},
+            meta=DADOS_ABERTOS_META,
+            priority=20,
         )
 
     def parse_enrichment(self, response: Response, page: int) -> Iterator[Any]:
@@ -68,8 +71,11 @@ class DadosAbertosEnrichment(PncpSpiderHost):
         if total_pages > cap:
             self.enrichment_cut = True
             self.record_anomaly(
-                "limite_paginas", f"Dados Abertos declares {total_pages} pages, over DADOS_ABERTOS_MAX_PAGES={cap}; "
-                f"only {cap} are read", url=response.url, informado=total_pages, limite=cap,
+                "limite_paginas",
+                f"Dados Abertos declares {total_pages} pages, over DADOS_ABERTOS_MAX_PAGES={cap}; only {cap} are read",
+                url=response.url,
+                informado=total_pages,
+                limite=cap,
             )
         for next_page in range(2, min(total_pages, cap) + 1):
             yield self.enrichment_request(next_page)
@@ -79,18 +85,27 @@ class DadosAbertosEnrichment(PncpSpiderHost):
         try:
             key, enrichment, problems = enrichment_from_row(row)
         except UnreadableEnrichment as exc:
-            self.row_anomaly("enriquecimento_invalido", f"{response.url}: Dados Abertos row {clip(row)} is not used: "
-                             f"{exc}; its PNCP item is stored without it", url=response.url)
+            self.row_anomaly(
+                "enriquecimento_invalido",
+                f"{response.url}: Dados Abertos row {clip(row)} is not used: {exc}; its PNCP item is stored without it",
+                url=response.url,
+            )
             return
         except (AttributeError, TypeError, ValueError) as exc:
-            self.row_anomaly("enriquecimento_invalido", f"{response.url}: Dados Abertos row {clip(row)} is not used: "
-                             f"{exc!r}", url=response.url)
+            self.row_anomaly(
+                "enriquecimento_invalido",
+                f"{response.url}: Dados Abertos row {clip(row)} is not used: {exc!r}",
+                url=response.url,
+            )
             return
         if key is None or enrichment is None:
             return  # DFD items never published to PNCP
         for problem in problems:
-            self.row_anomaly("enriquecimento_invalido", f"DFD {enrichment.dfd} (UASG {key[0]}, item {key[1]}): "
-                             f"{problem}; its process dates are left out", url=response.url)
+            self.row_anomaly(
+                "enriquecimento_invalido",
+                f"DFD {enrichment.dfd} (UASG {key[0]}, item {key[1]}): {problem}; its process dates are left out",
+                url=response.url,
+            )
         self.enrichment[key] = enrichment
 
     def check_repeated_page(self, response: Response, page: int, rows: list) -> None:
@@ -99,8 +114,11 @@ class DadosAbertosEnrichment(PncpSpiderHost):
             self.enrichment_first_page = signature
         elif signature is not None and signature == self.enrichment_first_page:
             self.enrichment_cut = True
-            self.row_anomaly("paginacao_ignorada", f"Dados Abertos page {page} repeats page 1: the portal ignores "
-                             "`pagina`", url=response.url)
+            self.row_anomaly(
+                "paginacao_ignorada",
+                f"Dados Abertos page {page} repeats page 1: the portal ignores `pagina`",
+                url=response.url,
+            )
 
     def enrichment_failed(self, failure: Failure) -> Iterator[Any]:
         page = failed_request(failure).cb_kwargs["page"]

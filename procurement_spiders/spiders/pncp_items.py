@@ -34,9 +34,11 @@ class PlanItemsPaging(PncpSpiderHost):
         plan.pending_pages += 1
         return scrapy.Request(
             self.pca_url(f"/{plan.sequencial}/itens", pagina=page, tamanhoPagina=size),
-            callback=self.parse_items, errback=self.items_failed,
+            callback=self.parse_items,
+            errback=self.items_failed,
             cb_kwargs={"plan": plan, "page": page, "size": size, "sequential": sequential},
-            meta=ITEMS_META, dont_filter=True,
+            meta=ITEMS_META,
+            dont_filter=True,
         )
 
     def parse_quantidade(self, response: Response, plan: Plan) -> Iterator[scrapy.Request]:
@@ -52,7 +54,9 @@ class PlanItemsPaging(PncpSpiderHost):
                 "quantidade_acima_do_limite",
                 f"plan {plan.sequencial}: /itens/quantidade says {expected}, over PNCP_MAX_ITEMS_PER_PLAN={cap}; "
                 "reading page by page until the items end (at most the cap)",
-                sequencialPca=plan.sequencial, informado=expected, limite=cap,
+                sequencialPca=plan.sequencial,
+                informado=expected,
+                limite=cap,
             )
             yield from self.item_pages(plan)
             return
@@ -65,7 +69,8 @@ class PlanItemsPaging(PncpSpiderHost):
     def quantidade_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         plan = failed_request(failure).cb_kwargs["plan"]
         self.record_anomaly(
-            "quantidade_indisponivel", f"plan {plan.sequencial}: {failure.getErrorMessage()}; paging without a total",
+            "quantidade_indisponivel",
+            f"plan {plan.sequencial}: {failure.getErrorMessage()}; paging without a total",
             sequencialPca=plan.sequencial,
         )
         yield from self.item_pages(plan)
@@ -93,8 +98,12 @@ class PlanItemsPaging(PncpSpiderHost):
             try:
                 item = PlanItem.from_api(row)
             except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                self.row_anomaly("linha_invalida", f"{response.url}: item {clip(row)}: {exc!r}",
-                                 incompleta=True, sequencialPca=plan.sequencial)
+                self.row_anomaly(
+                    "linha_invalida",
+                    f"{response.url}: item {clip(row)}: {exc!r}",
+                    incompleta=True,
+                    sequencialPca=plan.sequencial,
+                )
                 continue
             if item.numero in plan.items:
                 stats.inc_value("pncp/repeated_items")
@@ -113,15 +122,21 @@ class PlanItemsPaging(PncpSpiderHost):
         """The page after a full one, unless the portal ignores `pagina` or the cap is reached."""
         if added == 0:
             self.record_anomaly(
-                "paginacao_ignorada", f"plan {plan.sequencial}: page {page} is full but brings no new item: "
-                "the portal ignores `pagina`; paging stops", incompleta=plan.expected is None,
-                sequencialPca=plan.sequencial, url=response.url,
+                "paginacao_ignorada",
+                f"plan {plan.sequencial}: page {page} is full but brings no new item: "
+                "the portal ignores `pagina`; paging stops",
+                incompleta=plan.expected is None,
+                sequencialPca=plan.sequencial,
+                url=response.url,
             )
         elif page * size >= self.config.pncp_max_items_per_plan:
             self.record_anomaly(
-                "limite_paginas", f"plan {plan.sequencial}: page {page} of {size} is still full at "
+                "limite_paginas",
+                f"plan {plan.sequencial}: page {page} of {size} is still full at "
                 f"PNCP_MAX_ITEMS_PER_PLAN={self.config.pncp_max_items_per_plan}; the rest is not read",
-                incompleta=True, sequencialPca=plan.sequencial, limite=self.config.pncp_max_items_per_plan,
+                incompleta=True,
+                sequencialPca=plan.sequencial,
+                limite=self.config.pncp_max_items_per_plan,
             )
         else:
             yield self.items_request(plan, page + 1, size, sequential=True)
@@ -131,8 +146,10 @@ class PlanItemsPaging(PncpSpiderHost):
         plan.pending_pages -= 1
         plan.lost_pages += 1
         self.record_anomaly(
-            "pagina_perdida", f"{failed_request(failure).url}: {failure.getErrorMessage()}",
-            incompleta=True, sequencialPca=plan.sequencial,
+            "pagina_perdida",
+            f"{failed_request(failure).url}: {failure.getErrorMessage()}",
+            incompleta=True,
+            sequencialPca=plan.sequencial,
         )
         yield from self.item_pages(plan)
         if plan.pending_pages == 0:
@@ -144,15 +161,19 @@ class PlanItemsPaging(PncpSpiderHost):
             # Repeated and skipped items at page boundaries: one page has no boundaries.
             plan.refetched = True
             self.crawler.stats.inc_value("pncp/plans_refetched")
-            self.logger.info("plan %s: %d items, %d announced; fetching it again in one page",
-                             plan.sequencial, got, expected)
+            self.logger.info(
+                "plan %s: %d items, %d announced; fetching it again in one page", plan.sequencial, got, expected
+            )
             yield self.items_request(plan, 1, max(got, expected) + self.page_size, sequential=True)
             return
         if expected is not None and got != expected:
             self.record_anomaly(
                 "quantidade_divergente",
                 f"plan {plan.sequencial} (UASG {plan.uasg}): /itens/quantidade says {expected}, the items are {got}",
-                sequencialPca=plan.sequencial, uasg=plan.uasg, informado=expected, recebido=got,
+                sequencialPca=plan.sequencial,
+                uasg=plan.uasg,
+                informado=expected,
+                recebido=got,
             )
         if not self.enrichment_done:
             self.parked.append(plan)

@@ -43,8 +43,14 @@ def open_coleta(
     return int(row[0])
 
 
-def finish_coleta(conn: psycopg.Connection, coleta_id: int, *, status: str, dados: dict[str, Any],
-                  unidade: dict[str, Any] | None = None) -> bool:
+def finish_coleta(
+    conn: psycopg.Connection,
+    coleta_id: int,
+    *,
+    status: str,
+    dados: dict[str, Any],
+    unidade: dict[str, Any] | None = None,
+) -> bool:
     """Close the coleta; `dados` is merged over what was recorded when it opened. `unidade` (PGC
     crawls: the uasg / orgao_cnpj the app showed) fills the coleta's columns left empty.
 
@@ -101,8 +107,9 @@ class CopyOutcome:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
-def copy_demandas_isolating(conn: psycopg.Connection, coleta_id: int, rows: Sequence[Sequence[Any]],
-                            outcome: CopyOutcome) -> CopyOutcome:
+def copy_demandas_isolating(
+    conn: psycopg.Connection, coleta_id: int, rows: Sequence[Sequence[Any]], outcome: CopyOutcome
+) -> CopyOutcome:
     """COPY `rows`; when the database refuses a row for its content, only that row is left out.
 
     A refused COPY is split in halves until each refused row stands alone (a few COPYs per bad

@@ -51,7 +51,10 @@ def reap_stale_coletas(conn: psycopg.Connection, stale_after: float) -> list[Rea
     for coleta in reaped:
         logger.warning(
             "coleta %s (%s) was running with no heartbeat since %s: closed as error (%s)",
-            coleta.id, coleta.spider, coleta.last_heartbeat.isoformat(timespec="seconds"), REASON,
+            coleta.id,
+            coleta.spider,
+            coleta.last_heartbeat.isoformat(timespec="seconds"),
+            REASON,
         )
     return reaped
 

@@ -37,16 +37,21 @@ def coleta_summary(conninfo: str, coleta_id: int, sample: int = 5) -> str:
     lines = [
         f"coleta {cid}  {fonte} ({spider})  PCA {ano}  órgão {cnpj or '-'}  status: {status.upper()}",
         f"  início {started:%d/%m/%Y %H:%M:%S}  fim {finished:%d/%m/%Y %H:%M:%S} (horário de Brasília)"
-        if finished else f"  início {started:%d/%m/%Y %H:%M:%S} (horário de Brasília), em andamento",
+        if finished
+        else f"  início {started:%d/%m/%Y %H:%M:%S} (horário de Brasília), em andamento",
     ]
     if status != "success":
         motivo = (dados.get("interrupcao") or {}).get("motivo") or dados.get("finish_reason") or "em andamento"
-        lines.append(f"  não contada: {total} demandas gravadas não valem como dados ({motivo}); "
-                     f"descartadas: {drops}  anomalias: {len(anomalias)}")
+        lines.append(
+            f"  não contada: {total} demandas gravadas não valem como dados ({motivo}); "
+            f"descartadas: {drops}  anomalias: {len(anomalias)}"
+        )
         demandas = []
     else:
-        lines.append(f"  demandas: {total}  (com DFD: {com_dfd})  valor total: {format_brl(soma)}  "
-                     f"descartadas: {drops}  anomalias: {len(anomalias)}")
+        lines.append(
+            f"  demandas: {total}  (com DFD: {com_dfd})  valor total: {format_brl(soma)}  "
+            f"descartadas: {drops}  anomalias: {len(anomalias)}"
+        )
     for anomalia in anomalias[:3]:
         lines.append(f"  ! {anomalia.get('tipo')}: {anomalia.get('mensagem')}")
     for dfd, contratacao, descricao, valor, inicio, fim, situacao in demandas:

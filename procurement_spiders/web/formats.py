@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from procurement_spiders.parsing.values import format_brl
+
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 
 
@@ -14,9 +16,7 @@ def _grouped(text: str) -> str:
 
 
 def brl(value: Decimal | int | float | None) -> str:
-    if value is None:
-        return "—"
-    return f"R$ {_grouped(f'{Decimal(value):,.2f}')}"
+    return "—" if value is None else format_brl(Decimal(value))
 
 
 def inteiro(value: int | None) -> str:

@@ -232,9 +232,7 @@ class Dataset:
         counters: dict[int, int] = {}
         for pca in sorted(set(self.dfd_counts) | set(self.ctr_counts)):
             self.dfds[pca] = generate_dfds(pca, self.dfd_counts.get(pca, 0), self.seed, counters)
-            self.contratacoes[pca] = generate_contratacoes(
-                pca, self.ctr_counts.get(pca, 0), self.seed, self.dfds[pca]
-            )
+            self.contratacoes[pca] = generate_contratacoes(pca, self.ctr_counts.get(pca, 0), self.seed, self.dfds[pca])
         self.by_identificador = {d.identificador: d for rows in self.dfds.values() for d in rows}
         assert len(self.by_identificador) == sum(len(rows) for rows in self.dfds.values()), "DFD numbers collide"
 

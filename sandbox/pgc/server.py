@@ -86,8 +86,14 @@ class State:
             call_limit = int(max_calls) if max_calls is not None else None
             if self.expiring_left is not None:
                 self.expiring_left -= 1
-        self.sessions[token] = {"cpf": cpf, "created": now, "expires": expires, "visits": {},
-                                "call_limit": call_limit, "api_calls": 0}
+        self.sessions[token] = {
+            "cpf": cpf,
+            "created": now,
+            "expires": expires,
+            "visits": {},
+            "call_limit": call_limit,
+            "api_calls": 0,
+        }
         self.stats["logins"] += 1
         return token
 
@@ -142,8 +148,9 @@ def _page(name: str, **values: str) -> str:
 
 
 def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _set_session(response: web.StreamResponse, token: str) -> None:
@@ -182,8 +189,13 @@ async def sso_get(request: web.Request) -> web.Response:
     state = _state(request)
     challenge_id = secrets.token_urlsafe(12)
     code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5))
-    state.challenges[challenge_id] = {"code": code, "status": "pendente", "token": None, "erro": None,
-                                      "created": time.monotonic()}
+    state.challenges[challenge_id] = {
+        "code": code,
+        "status": "pendente",
+        "token": None,
+        "erro": None,
+        "created": time.monotonic(),
+    }
     # The code is drawn on a canvas from scrambled strokes; it is never in the DOM as text.
     strokes = [[ord(ch) ^ 0x5A, i] for i, ch in enumerate(code)]
     response = _html(_page("sso.html", desafio=challenge_id, tracos=json.dumps(strokes)))
@@ -281,8 +293,10 @@ def _api_session(request: web.Request) -> dict:
             sess["expires"] = 0.0  # expired from now on, pages included
             sess = None
     if sess is None:
-        raise web.HTTPUnauthorized(text=json.dumps({"erro": "sessao_expirada", "mensagem": "Sessão expirada."}),
-                                   content_type="application/json")
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"erro": "sessao_expirada", "mensagem": "Sessão expirada."}),
+            content_type="application/json",
+        )
     return sess
 
 
@@ -326,19 +340,24 @@ async def api_dfds(request: web.Request) -> web.Response:
             start -= 1  # repeats the previous page's last row, skips this page's last one
         elif pagina % 4 == 0:
             start += 1  # skips this page's first row, repeats the next page's first one
-    page_rows = rows[start:start + size] if pagina < pages else rows[start:]
+    page_rows = rows[start : start + size] if pagina < pages else rows[start:]
     if visits == 0 and state.faults["flaky_last_page"] and pagina == pages and pages > 1:
         page_rows = page_rows[: max(0, len(page_rows) - 3)]
-    return web.json_response({
-        "pagina": pagina, "paginas": pages, "tamanho": size, "total": total,
-        "registros": [
-            {
-                k: getattr(d, k)
-                for k in ("identificador", "dfd", "requisitante", "descricao", "valor", "situacao", "prioridade")
-            }
-            for d in page_rows
-        ],
-    })
+    return web.json_response(
+        {
+            "pagina": pagina,
+            "paginas": pages,
+            "tamanho": size,
+            "total": total,
+            "registros": [
+                {
+                    k: getattr(d, k)
+                    for k in ("identificador", "dfd", "requisitante", "descricao", "valor", "situacao", "prioridade")
+                }
+                for d in page_rows
+            ],
+        }
+    )
 
 
 async def api_dfd(request: web.Request) -> web.Response:
@@ -372,8 +391,9 @@ async def api_contratacoes(request: web.Request) -> web.Response:
         _api_session(request)
     rows = state.dataset.contratacoes.get(pca, {}).get(aba, [])
     batch = int(state.faults["card_batch"])
-    return web.json_response({"total": len(rows), "offset": offset,
-                              "registros": [c.row() for c in rows[offset:offset + batch]]})
+    return web.json_response(
+        {"total": len(rows), "offset": offset, "registros": [c.row() for c in rows[offset : offset + batch]]}
+    )
 
 
 # -- control: faults, dataset, stats, truth -------------------------------------------------
@@ -390,8 +410,10 @@ def check_faults(body: object) -> dict:
         if isinstance(FAULT_DEFAULTS[key], bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be a boolean")
-        elif key != "login_outcome" and value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+        elif (
+            key != "login_outcome"
+            and value is not None
+            and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0)
         ):
             raise ValueError(f"{key} must be a non-negative number")
     for key in ("page_size", "card_batch"):
@@ -507,8 +529,12 @@ def _register_truth(app: web.Application) -> None:
         control = None
     register_faults = getattr(control, "register_faults", None)
     if callable(register_faults):
-        register_faults("pgc", check_faults, lambda app, body: apply_faults(app, body, replace=True),
-                        lambda app: dict(app[PGC_STATE].faults))
+        register_faults(
+            "pgc",
+            check_faults,
+            lambda app, body: apply_faults(app, body, replace=True),
+            lambda app: dict(app[PGC_STATE].faults),
+        )
     register = getattr(control, "register_truth", None)
     if callable(register):
         for name, handler in TRUTH_PROVIDERS.items():

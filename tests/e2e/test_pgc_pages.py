@@ -76,8 +76,11 @@ def test_unstable_pages_repeat_and_skip_rows_on_first_visit(pgc, driver):
 
 @pytest.mark.parametrize(
     "cpf,senha,reason",
-    [(DEMO_CPF, "errada", "wrong_credentials"), (EXPIRED_CPF, DEMO_SENHA, "password_expired"),
-     (BLOCKED_CPF, DEMO_SENHA, "account_blocked")],
+    [
+        (DEMO_CPF, "errada", "wrong_credentials"),
+        (EXPIRED_CPF, DEMO_SENHA, "password_expired"),
+        (BLOCKED_CPF, DEMO_SENHA, "account_blocked"),
+    ],
 )
 def test_login_failures_are_classified(pgc, driver, cpf, senha, reason):
     driver.get(pgc.url + pages.LOGIN_PATH)
@@ -158,8 +161,12 @@ def test_attended_login_times_out(pgc, driver):
     actions = pages.PgcActions(pgc.url, pgc.url, W, login_mode="attended", login_timeout=1.5)
     driver.get(actions.start_url)
     result = actions.login_and_list_pages(2025, [1])(driver)
-    assert result == {"ok": False, "erro": "login", "motivo": "login_timeout",
-                      "mensagem": "nobody finished the login within 1.5s"}
+    assert result == {
+        "ok": False,
+        "erro": "login",
+        "motivo": "login_timeout",
+        "mensagem": "nobody finished the login within 1.5s",
+    }
 
 
 def test_credentials_never_in_reprs():

@@ -24,9 +24,17 @@ from tests.support import run_checked
 
 def crawl(pgc, grid_url, database_url, *args, **env):
     debug_dir = Path(tempfile.mkdtemp(prefix="pgc-debug-"))  # failed-page captures stay out of the checkout
-    base = dict(SELENIUM_URL=grid_url, DATABASE_URL=database_url, SANDBOX_URL=pgc.url, ORGAO_CNPJ=MAIN_CNPJ,
-                PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA, POLL_TIME="0.05", SELENIUM_TIMEOUT="20",
-                SELENIUM_DEBUG_DIR=str(debug_dir))
+    base = dict(
+        SELENIUM_URL=grid_url,
+        DATABASE_URL=database_url,
+        SANDBOX_URL=pgc.url,
+        ORGAO_CNPJ=MAIN_CNPJ,
+        PGC_CPF=DEMO_CPF,
+        PGC_SENHA=DEMO_SENHA,
+        POLL_TIME="0.05",
+        SELENIUM_TIMEOUT="20",
+        SELENIUM_DEBUG_DIR=str(debug_dir),
+    )
     base.update(env)
     result = run_checked(database_url, lambda: run_scrapy(["crawl", *args], project_env(**base), timeout=600))
     result.debug_dir = debug_dir
@@ -47,7 +55,9 @@ def demandas(database_url, coleta_id):
     with psycopg.connect(database_url) as conn:
         cur = conn.execute(
             "SELECT chave, dfd, contratacao, descricao, valor, data_inicio, data_fim, data_conclusao, status,"
-            " categoria, requisitante, uasg, detalhes FROM demandas WHERE coleta_id = %s ORDER BY chave", (coleta_id,))
+            " categoria, requisitante, uasg, detalhes FROM demandas WHERE coleta_id = %s ORDER BY chave",
+            (coleta_id,),
+        )
         names = [c.name for c in cur.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
@@ -56,8 +66,13 @@ def assert_dfds_match(stored, truth, detalhes=False):
     assert len(stored) == len(truth)
     for t in truth:
         s = stored[t["dfd"]]
-        assert (s["dfd"], s["descricao"], s["requisitante"], s["status"], s["uasg"]) == \
-            (t["dfd"], t["descricao"], t["requisitante"], t["situacao"], "110511")
+        assert (s["dfd"], s["descricao"], s["requisitante"], s["status"], s["uasg"]) == (
+            t["dfd"],
+            t["descricao"],
+            t["requisitante"],
+            t["situacao"],
+            "110511",
+        )
         assert s["valor"] == (parse_money(t["valor"]) if t["valor"] else None)
         if detalhes:
             assert s["data_conclusao"] == parse_date(t["data_conclusao"])
@@ -148,8 +163,18 @@ def test_pgc_attended_login_completed_by_the_person(pgc, grid_url, database_url)
     helper = threading.Thread(target=person, daemon=True)
     helper.start()
     try:
-        result = crawl(pgc, grid_url, database_url, "pgc", "-a", "ano=2025",
-                       PGC_LOGIN_MODE="attended", PGC_CPF=None, PGC_SENHA=None, PGC_LOGIN_TIMEOUT="120")
+        result = crawl(
+            pgc,
+            grid_url,
+            database_url,
+            "pgc",
+            "-a",
+            "ano=2025",
+            PGC_LOGIN_MODE="attended",
+            PGC_CPF=None,
+            PGC_SENHA=None,
+            PGC_LOGIN_TIMEOUT="120",
+        )
     finally:
         done.set()
         helper.join(timeout=5)
@@ -161,8 +186,18 @@ def test_pgc_attended_login_completed_by_the_person(pgc, grid_url, database_url)
 
 
 def test_pgc_attended_login_timeout_ends_the_run(pgc, grid_url, database_url):
-    crawl(pgc, grid_url, database_url, "pgc", "-a", "ano=2025",
-          PGC_LOGIN_MODE="attended", PGC_CPF=None, PGC_SENHA=None, PGC_LOGIN_TIMEOUT="3")
+    crawl(
+        pgc,
+        grid_url,
+        database_url,
+        "pgc",
+        "-a",
+        "ano=2025",
+        PGC_LOGIN_MODE="attended",
+        PGC_CPF=None,
+        PGC_SENHA=None,
+        PGC_LOGIN_TIMEOUT="3",
+    )
     [(_, _, status, dados)] = coletas(database_url)
     assert status == "error" and dados["finish_reason"] == "pgc_login_login_timeout"
 

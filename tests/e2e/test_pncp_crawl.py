@@ -20,8 +20,9 @@ PAGING = ["-s", "PNCP_PAGE_SIZE=20", "-s", "DADOS_ABERTOS_PAGE_SIZE=50", "-s", "
 
 def crawl(sandbox, database_url, *args: str, timeout: float = 600, **env: str):
     environment = project_env(SANDBOX_URL=sandbox.url, DATABASE_URL=database_url, ORGAO_CNPJ=MAIN_CNPJ, **env)
-    return run_checked(database_url,
-                       lambda: run_scrapy(["crawl", "pncp", *PAGING, *args], environment, timeout=timeout))
+    return run_checked(
+        database_url, lambda: run_scrapy(["crawl", "pncp", *PAGING, *args], environment, timeout=timeout)
+    )
 
 
 def last_coleta(database_url):
@@ -40,8 +41,21 @@ def last_coleta(database_url):
 
 
 def as_truth(rows) -> list[dict]:
-    keys = ("orgao_cnpj", "uasg", "sequencial_pca", "contratacao", "dfd", "descricao", "categoria", "valor",
-            "data_desejada", "data_inicio", "data_fim", "status", "itens")
+    keys = (
+        "orgao_cnpj",
+        "uasg",
+        "sequencial_pca",
+        "contratacao",
+        "dfd",
+        "descricao",
+        "categoria",
+        "valor",
+        "data_desejada",
+        "data_inicio",
+        "data_fim",
+        "status",
+        "itens",
+    )
     out = [dict(zip(keys, row, strict=True)) for row in rows]
     for row in out:
         row["valor"] = f"{row['valor']:.2f}" if row["valor"] is not None else None
@@ -150,12 +164,16 @@ def test_json_feed_matches_the_table(sandbox, database_url, tmp_path):
     [
         (["-a", "ano=abc"], "error: argument ano='abc' is not a year"),
         (["-a", "ano=2019"], "error: argument ano=2019 is out of range"),
-        (["-a", "ano=2025", "-a", "cnpj=00394452000104"],
-         "error: argument cnpj: CNPJ '00394452000104' has wrong check digits"),
+        (
+            ["-a", "ano=2025", "-a", "cnpj=00394452000104"],
+            "error: argument cnpj: CNPJ '00394452000104' has wrong check digits",
+        ),
         (["-a", "ano=2025", "-a", "fonte=xml"], "error: argument fonte='xml' must be one of: portal, pgc"),
         (["-a", "ano=2025", "-a", "anno=2025"], "error: unknown argument 'anno' for spider pncp"),
-        (["-a", "ano=2025", "-a", "uasg=１２０６４５"],
-         "error: argument uasg: UASG '１２０６４５' must have up to 6 digits"),
+        (
+            ["-a", "ano=2025", "-a", "uasg=１２０６４５"],
+            "error: argument uasg: UASG '１２０６４５' must have up to 6 digits",
+        ),
         (["-a", "ano=２０２５"], "error: argument ano='２０２５' is not a year"),
         (["-a", "ano=2025", "-a", "_set_crawler=x"], "error: unknown argument '_set_crawler' for spider pncp"),
         (["-a", "ano=2025", "-a", "_job=x y"], "error: argument _job='x y' is not a scrapyd job id"),
@@ -296,8 +314,16 @@ def test_an_unreadable_dados_abertos_row_keeps_the_pncp_demanda(sandbox, databas
 
 def test_declared_totals_of_10_to_the_8_pages_and_10_to_the_9_items_are_bounded(sandbox, database_url):
     sandbox.faults(declared_total_paginas=10**8, declared_quantidade=10**9)
-    result = crawl(sandbox, database_url, "-a", "ano=2025", "-s", "DADOS_ABERTOS_MAX_PAGES=20",
-                   "-s", "PNCP_MAX_ITEMS_PER_PLAN=5000")
+    result = crawl(
+        sandbox,
+        database_url,
+        "-a",
+        "ano=2025",
+        "-s",
+        "DADOS_ABERTOS_MAX_PAGES=20",
+        "-s",
+        "PNCP_MAX_ITEMS_PER_PLAN=5000",
+    )
     coleta, rows = last_coleta(database_url)
     assert result.returncode == 0 and coleta[3] == "success", result.stderr[-3000:]
     tipos = [a["tipo"] for a in coleta[5]["anomalias"]]
@@ -322,8 +348,14 @@ def test_a_portal_that_ignores_pagina_is_read_once_and_said(sandbox, database_ur
 def test_sigint_during_an_endless_crawl_closes_the_coleta(sandbox, database_url):
     sandbox.faults(ignore_pagina=True, declared_total_paginas=10**8, latency_ms=300)
     environment = project_env(SANDBOX_URL=sandbox.url, DATABASE_URL=database_url, ORGAO_CNPJ=MAIN_CNPJ)
-    proc = subprocess.Popen([SCRAPY, "crawl", "pncp", "-a", "ano=2025", *PAGING], cwd=ROOT, env=environment,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [SCRAPY, "crawl", "pncp", "-a", "ano=2025", *PAGING],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while sandbox.requests()["total"] < 10 and proc.poll() is None:
             time.sleep(0.2)

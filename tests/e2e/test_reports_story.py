@@ -17,14 +17,18 @@ from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
 from tests.support import MAIN_CNPJ, project_env, run_scrapy
 
 FONTES = ("PGC", "FORMACAO", "PNCP")
-SOURCE_CRAWLS = {"PNCP": ["pncp", "-a", "ano=2025"], "PGC": ["pgc", "-a", "ano=2025"],
-                 "FORMACAO": ["pncp", "-a", "ano=2025", "-a", "fonte=pgc"]}
+SOURCE_CRAWLS = {
+    "PNCP": ["pncp", "-a", "ano=2025"],
+    "PGC": ["pgc", "-a", "ano=2025"],
+    "FORMACAO": ["pncp", "-a", "ano=2025", "-a", "fonte=pgc"],
+}
 
 
 def call(url: str, path: str, body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + path, data=data, method="POST" if data else "GET", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
 
@@ -38,9 +42,17 @@ def story(sandbox, pgc):  # noqa: F811
 
 
 def env(sandbox, grid_url, database_url, **extra):  # noqa: F811
-    return project_env(SELENIUM_URL=grid_url, DATABASE_URL=database_url, SANDBOX_URL=sandbox.url,
-                       ORGAO_CNPJ=MAIN_CNPJ, PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA, POLL_TIME="0.05",
-                       SELENIUM_TIMEOUT="20", **extra)
+    return project_env(
+        SELENIUM_URL=grid_url,
+        DATABASE_URL=database_url,
+        SANDBOX_URL=sandbox.url,
+        ORGAO_CNPJ=MAIN_CNPJ,
+        PGC_CPF=DEMO_CPF,
+        PGC_SENHA=DEMO_SENHA,
+        POLL_TIME="0.05",
+        SELENIUM_TIMEOUT="20",
+        **extra,
+    )
 
 
 def crawl_all(sandbox, grid_url, database_url, fontes=FONTES) -> None:  # noqa: F811
@@ -61,18 +73,36 @@ def _norm(value):
     return value
 
 
-GERAL_FIELDS = ("chave", "dfd", "pgc_situacao", "pgc_valor", "formacao_contratacao", "formacao_status",
-                "formacao_inicio", "formacao_fim", "formacao_valor", "pncp_contratacao", "pncp_valor",
-                "pncp_inicio", "pncp_fim", "valor_referencia")
+GERAL_FIELDS = (
+    "chave",
+    "dfd",
+    "pgc_situacao",
+    "pgc_valor",
+    "formacao_contratacao",
+    "formacao_status",
+    "formacao_inicio",
+    "formacao_fim",
+    "formacao_valor",
+    "pncp_contratacao",
+    "pncp_valor",
+    "pncp_inicio",
+    "pncp_fim",
+    "valor_referencia",
+)
 
 
-def test_geral_equals_the_story_truth_and_the_workbook_the_database(
-        story, grid_url, database_url, tmp_path):  # noqa: F811
+def test_geral_equals_the_story_truth_and_the_workbook_the_database(story, grid_url, database_url, tmp_path):  # noqa: F811
     crawl_all(story, grid_url, database_url)
     truth = call(story.url, "/__sandbox__/truth/geral?ano=2025")
     assert {code for row in truth["rows"] for code in row["achados"]} == {
-        "SO_NO_PGC", "APROVADA_NAO_PUBLICADA", "PNCP_SEM_DFD_NO_PGC", "CANCELADO_NO_PLANO",
-        "VALOR_DIVERGENTE", "DATAS_DIVERGENTES", "DFD_DUPLICADO"}  # every finding is planted
+        "SO_NO_PGC",
+        "APROVADA_NAO_PUBLICADA",
+        "PNCP_SEM_DFD_NO_PGC",
+        "CANCELADO_NO_PLANO",
+        "VALOR_DIVERGENTE",
+        "DATAS_DIVERGENTES",
+        "DFD_DUPLICADO",
+    }  # every finding is planted
 
     out = tmp_path / "geral.json"
     result = scrapy(story, grid_url, database_url, "geral", "-a", "ano=2025", "-o", str(out))
@@ -83,7 +113,8 @@ def test_geral_equals_the_story_truth_and_the_workbook_the_database(
     for chave, row in expected.items():
         got = {f: _norm(report[chave][f]) for f in GERAL_FIELDS}
         got["pgc_valor"], got["formacao_valor"], got["pncp_valor"], got["valor_referencia"] = (
-            _money(report[chave][f]) for f in ("pgc_valor", "formacao_valor", "pncp_valor", "valor_referencia"))
+            _money(report[chave][f]) for f in ("pgc_valor", "formacao_valor", "pncp_valor", "valor_referencia")
+        )
         assert got == {f: row[f] for f in GERAL_FIELDS}, chave
         assert sorted(report[chave]["achados"]) == sorted(row["achados"]), chave
     # On screen: pt-BR, the summary per finding with the truth's counts and sums.
@@ -111,10 +142,13 @@ def check_workbook(path, database_url, geral_rows):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["PGC", "Formação do PCA", "PNCP", "Geral", "Mudanças", "Coletas"]
     with psycopg.connect(database_url) as conn:
-        totals = dict(conn.execute(
-            "SELECT CASE WHEN dados->'argumentos'->>'fonte_dados' = 'pgc' THEN 'FORMACAO' ELSE fonte END,"
-            " (SELECT coalesce(sum(valor), 0) FROM demandas d WHERE d.coleta_id = c.id)"
-            " FROM coletas c WHERE status = 'success'").fetchall())
+        totals = dict(
+            conn.execute(
+                "SELECT CASE WHEN dados->'argumentos'->>'fonte_dados' = 'pgc' THEN 'FORMACAO' ELSE fonte END,"
+                " (SELECT coalesce(sum(valor), 0) FROM demandas d WHERE d.coleta_id = c.id)"
+                " FROM coletas c WHERE status = 'success'"
+            ).fetchall()
+        )
     for sheet, fonte in (("PGC", "PGC"), ("Formação do PCA", "FORMACAO"), ("PNCP", "PNCP")):
         ws = wb[sheet]
         last_column = ws.cell(1, ws.max_column).column_letter
@@ -145,8 +179,9 @@ def test_mudancas_after_the_story_moves_a_week_on(story, grid_url, database_url,
         truth = call(story.url, f"/__sandbox__/truth/mudancas?fonte={fonte}&de=1&para=2")["rows"]
         expected_sheet += [(t["tipo"], t["chave"], t["campo"]) for t in truth]
         out = tmp_path / f"mudancas-{name}.json"
-        result = scrapy(story, grid_url, database_url, "mudancas", "-a", f"fonte={name}", "-a", "ano=2025",
-                        "-o", str(out))
+        result = scrapy(
+            story, grid_url, database_url, "mudancas", "-a", f"fonte={name}", "-a", "ano=2025", "-o", str(out)
+        )
         assert result.returncode == 0, result.stderr
         report = json.loads(out.read_text())
         keys = ("tipo", "chave", "dfd", "contratacao", "campo", "antes", "depois")
@@ -162,6 +197,7 @@ def test_mudancas_after_the_story_moves_a_week_on(story, grid_url, database_url,
     ws = openpyxl.load_workbook(book)["Mudanças"]
     header = [c.value for c in ws[1]]
     tipo, chave, campo = (header.index(h) + 1 for h in ("Tipo", "Chave", "Campo"))
-    sheet = [(ws.cell(r, tipo).value, ws.cell(r, chave).value, ws.cell(r, campo).value)
-             for r in range(2, ws.max_row + 1)]
+    sheet = [
+        (ws.cell(r, tipo).value, ws.cell(r, chave).value, ws.cell(r, campo).value) for r in range(2, ws.max_row + 1)
+    ]
     assert sorted(sheet, key=str) == sorted(expected_sheet, key=str)

@@ -17,8 +17,13 @@ NO_CACHE = {"scrapyd": {"health_cache_seconds": "0"}}  # every request checks an
 
 def deploy(sd: Scrapyd, egg) -> None:
     with open(egg, "rb") as fh:
-        answer = requests.post(f"{sd.url}/addversion.json", auth=sd.auth, timeout=60,
-                               data={"project": PROJECT, "version": "1"}, files={"egg": fh}).json()
+        answer = requests.post(
+            f"{sd.url}/addversion.json",
+            auth=sd.auth,
+            timeout=60,
+            data={"project": PROJECT, "version": "1"},
+            files={"egg": fh},
+        ).json()
     assert answer["status"] == "ok", answer
 
 
@@ -28,8 +33,13 @@ def stack(tmp_path_factory):
     pg = PgCluster().init()
     pg.start()
     grid = RealGrid(base).start()
-    sd = Scrapyd(base, username="monitor", password=secrets.token_urlsafe(16),
-                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url}, extra_conf=NO_CACHE)
+    sd = Scrapyd(
+        base,
+        username="monitor",
+        password=secrets.token_urlsafe(16),
+        env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url},
+        extra_conf=NO_CACHE,
+    )
     try:
         sd.start()
         yield sd, pg, grid, base
@@ -86,9 +96,13 @@ def test_health_json_reuses_an_answer_within_its_cache_time(stack, tmp_path):
     """health_cache_seconds: an answer is reused while fresh, so the database going down is not
     seen until it expires (an hour here: the test needs no clock)."""
     _, pg, grid, base = stack
-    sd = Scrapyd(tmp_path, username="m", password=secrets.token_urlsafe(16),
-                 env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url},
-                 extra_conf={"scrapyd": {"health_cache_seconds": "3600"}})
+    sd = Scrapyd(
+        tmp_path,
+        username="m",
+        password=secrets.token_urlsafe(16),
+        env={"DATABASE_URL": pg.url(), "SELENIUM_URL": grid.url},
+        extra_conf={"scrapyd": {"health_cache_seconds": "3600"}},
+    )
     try:
         sd.start()
         deploy(sd, next((base / "egg" / "dist").glob("*.egg")))
@@ -109,13 +123,22 @@ def test_health_json_never_shows_a_url_or_host(stack, tmp_path):
     so these daemons read the eggs test_health_json deployed.)"""
     first, pg, grid, base = stack
     eggs = {"eggs_dir": str(first.workdir / "eggs")}
-    for n, (database_url, reason) in enumerate([
-        ("postgresql://app:Sup3r@Secret@127.0.0.1:notaport/x", None),
-        (pg.url("no_such_db").replace("postgres@", "postgres:Sup3rSecret@"), "error: database or role does not exist"),
-    ]):
-        sd = Scrapyd(tmp_path / str(n), username="m", password=secrets.token_urlsafe(16),
-                     extra_conf={"scrapyd": {**NO_CACHE["scrapyd"], **eggs}},
-                     env={"DATABASE_URL": database_url, "SELENIUM_URL": grid.url})
+    for n, (database_url, reason) in enumerate(
+        [
+            ("postgresql://app:Sup3r@Secret@127.0.0.1:notaport/x", None),
+            (
+                pg.url("no_such_db").replace("postgres@", "postgres:Sup3rSecret@"),
+                "error: database or role does not exist",
+            ),
+        ]
+    ):
+        sd = Scrapyd(
+            tmp_path / str(n),
+            username="m",
+            password=secrets.token_urlsafe(16),
+            extra_conf={"scrapyd": {**NO_CACHE["scrapyd"], **eggs}},
+            env={"DATABASE_URL": database_url, "SELENIUM_URL": grid.url},
+        )
         try:
             sd.start()
             code, body = health(sd)
@@ -141,9 +164,11 @@ def test_scrapyd_refuses_to_listen_beyond_loopback_without_auth(tmp_path):
     with open(tmp_path / "scrapyd.conf", "w") as fh:
         conf.write(fh)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPYD_", "API_"))}
-    env.update(PYTHONPATH=str(ROOT / "deploy" / "scrapyd"), SCRAPYD_BIND_ADDRESS="0.0.0.0",
-               SCRAPYD_HTTP_PORT=str(free_port()))
-    done = subprocess.run([sys.executable, "-m", "scrapyd"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    env.update(
+        PYTHONPATH=str(ROOT / "deploy" / "scrapyd"), SCRAPYD_BIND_ADDRESS="0.0.0.0", SCRAPYD_HTTP_PORT=str(free_port())
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapyd"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0
     assert "refusing to listen on 0.0.0.0 without authentication" in done.stdout + done.stderr

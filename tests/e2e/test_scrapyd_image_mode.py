@@ -20,11 +20,28 @@ def pip_install_project(target, tmp_path):
     """`pip install --no-deps .` as in the Dockerfile, from a clean copy, into `target`."""
     src = copy_project(tmp_path / "src")
     # No build isolation: the build backend comes from the venv (pinned), not from the network.
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                           "--target", str(target), "."], cwd=src, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            ".",
+        ],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert sorted(p.name for p in (target / "procurement_spiders" / "migrations").glob("*.sql")) == \
-        sorted(p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql"))
+    assert sorted(p.name for p in (target / "procurement_spiders" / "migrations").glob("*.sql")) == sorted(
+        p.name for p in (ROOT / "procurement_spiders" / "migrations").glob("*.sql")
+    )
 
 
 def test_installed_project_without_egg(tmp_path, database_url, sandbox):
@@ -39,8 +56,13 @@ def test_installed_project_without_egg(tmp_path, database_url, sandbox):
         only_settings = configparser.ConfigParser()
         only_settings["settings"] = dict(image_cfg["settings"])
         only_settings.write(fh)
-    env = {"DATABASE_URL": database_url, "SANDBOX_URL": sandbox.url, "PNCP_REAL_ENABLED": "false",
-           "PGC_REAL_ENABLED": "false", "ORGAO_CNPJ": MAIN_CNPJ}
+    env = {
+        "DATABASE_URL": database_url,
+        "SANDBOX_URL": sandbox.url,
+        "PNCP_REAL_ENABLED": "false",
+        "PGC_REAL_ENABLED": "false",
+        "ORGAO_CNPJ": MAIN_CNPJ,
+    }
     sd = Scrapyd(tmp_path, username="ops", password=secrets.token_urlsafe(12), env=env, pythonpath=[site])
     sd.start()
     try:
@@ -49,9 +71,12 @@ def test_installed_project_without_egg(tmp_path, database_url, sandbox):
         assert code == 200 and body["database"] == "connected", body
         code, answer = sd.post("schedule.json", {"project": PROJECT, "spider": "pncp", "ano": "2025"})
         assert answer["status"] == "ok", answer
-        wait_for(lambda: any(j["id"] == answer["jobid"]
-                             for j in sd.get("listjobs.json", project=PROJECT)[1]["finished"]),
-                 120, interval=0.5, what="the job to finish")
+        wait_for(
+            lambda: any(j["id"] == answer["jobid"] for j in sd.get("listjobs.json", project=PROJECT)[1]["finished"]),
+            120,
+            interval=0.5,
+            what="the job to finish",
+        )
     finally:
         sd.stop()
     with psycopg.connect(database_url) as conn:

@@ -37,9 +37,20 @@ class SchedulerProcess:
     def __init__(self, schedule: Path, env: dict[str, str]):
         self.records: list[dict] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "procurement_spiders.scheduler", "--schedule", str(schedule),
-             "--watch-interval", "0.3"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "procurement_spiders.scheduler",
+                "--schedule",
+                str(schedule),
+                "--watch-interval",
+                "0.3",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -67,8 +78,14 @@ class SchedulerProcess:
 
 def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
     sandbox.faults(latency_ms=2000)  # keeps the run busy for a few seconds: later firings meet it running
-    crawl_env = {"DATABASE_URL": database_url, "SANDBOX_URL": sandbox.url, "PNCP_REAL_ENABLED": "false",
-                 "PGC_REAL_ENABLED": "false", "ORGAO_CNPJ": MAIN_CNPJ, "LOG_LEVEL": "INFO"}
+    crawl_env = {
+        "DATABASE_URL": database_url,
+        "SANDBOX_URL": sandbox.url,
+        "PNCP_REAL_ENABLED": "false",
+        "PGC_REAL_ENABLED": "false",
+        "ORGAO_CNPJ": MAIN_CNPJ,
+        "LOG_LEVEL": "INFO",
+    }
     password = secrets.token_urlsafe(16)
     sd = Scrapyd(tmp_path, username="ops", password=password, env=crawl_env).start()
     scheduler = None
@@ -82,11 +99,20 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         # from a copy of the tree (its build/ folder stays out of the shared working tree).
         project_copy = copy_project(tmp_path / "project")
         client_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "SCRAPYD"))}
-        client_env.update(SCRAPYD_URL=sd.url, SCRAPYD_USERNAME="ops", SCRAPYD_PASSWORD=password,
-                          PROCUREMENT_ENV_FILE="/nonexistent/.env")
-        deploy = subprocess.run([str(Path(sys.executable).parent / "scrapyd-deploy"), "env", "-p", PROJECT,
-                                 "--version", "e2e-1"],
-                                cwd=project_copy, env=client_env, capture_output=True, text=True, timeout=180)
+        client_env.update(
+            SCRAPYD_URL=sd.url,
+            SCRAPYD_USERNAME="ops",
+            SCRAPYD_PASSWORD=password,
+            PROCUREMENT_ENV_FILE="/nonexistent/.env",
+        )
+        deploy = subprocess.run(
+            [str(Path(sys.executable).parent / "scrapyd-deploy"), "env", "-p", PROJECT, "--version", "e2e-1"],
+            cwd=project_copy,
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert deploy.returncode == 0, deploy.stderr[-2000:]
         assert password not in deploy.stdout + deploy.stderr
         assert "pncp" in sd.get("listspiders.json", project=PROJECT)[1]["spiders"]
@@ -96,11 +122,17 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         # A wrong password: scrapyd_client's call fails as one error line naming the setting, not the value.
         refused = subprocess.run(
             [sys.executable, "-m", "procurement_spiders.scheduler", "--schedule", str(schedule), "--once", "pncp-fast"],
-            cwd=ROOT, env={**client_env, "SCRAPYD_PASSWORD": "wrong-Pa55", "PYTHONPATH": str(ROOT)},
-            capture_output=True, text=True, timeout=60)
+            cwd=ROOT,
+            env={**client_env, "SCRAPYD_PASSWORD": "wrong-Pa55", "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert refused.returncode == 1
         assert json.loads(refused.stdout.splitlines()[-1]) == {
-            "outcome": "error", "error": "listjobs.json: HTTP 401 (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)"}
+            "outcome": "error",
+            "error": "listjobs.json: HTTP 401 (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)",
+        }
         assert "wrong-Pa55" not in refused.stdout + refused.stderr
         scheduler = SchedulerProcess(schedule, {**client_env, "LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)})
 
@@ -113,8 +145,14 @@ def test_scheduler_fires_pncp_through_scrapyd(tmp_path, database_url, sandbox):
         schedule.write_text(SCHEDULE.format(paused="true"))
         wait_for(lambda: [r for r in scheduler.records if r.get("paused")], 15, what="the pause to apply")
         fired = len(scheduler.outcomes("scheduled"))
-        jobs = wait_for(lambda: (lambda j: j if not j["pending"] and not j["running"] else None)(
-            sd.get("listjobs.json", project=PROJECT)[1]), 180, interval=0.5, what="the jobs to finish")
+        jobs = wait_for(
+            lambda: (lambda j: j if not j["pending"] and not j["running"] else None)(
+                sd.get("listjobs.json", project=PROJECT)[1]
+            ),
+            180,
+            interval=0.5,
+            what="the jobs to finish",
+        )
         finished = {j["id"] for j in jobs["finished"]}
         assert job in finished
         assert len(scheduler.outcomes("scheduled")) == fired  # nothing fired while paused

@@ -39,6 +39,7 @@ def click_times(n):
         for _ in range(n):
             button.click()
         return {"count": int(driver.find_element(By.ID, "count").text), "pid": browser_pid(driver)}
+
     return action
 
 
@@ -68,9 +69,15 @@ class Base(scrapy.Spider):
         return out
 
     def failed(self, failure):
-        self.errors.append({"label": failure.request.meta.get("label"), "url": failure.request.url,
-                            "type": failure.type.__name__, "message": str(failure.value)[:300],
-                            "at": time.monotonic()})
+        self.errors.append(
+            {
+                "label": failure.request.meta.get("label"),
+                "url": failure.request.url,
+                "type": failure.type.__name__,
+                "message": str(failure.value)[:300],
+                "at": time.monotonic(),
+            }
+        )
 
 
 class RenderSpider(Base):
@@ -78,16 +85,29 @@ class RenderSpider(Base):
 
     async def start(self):
         b = self.base
-        yield SeleniumRequest(url=f"{b}/delayed/1?delay=700", wait_time=10,
-                              wait_until=EC.presence_of_element_located(CONTENT), meta={"label": "wait"})
-        yield SeleniumRequest(url=f"{b}/delayed/2?delay=700",
-                              wait_until=EC.presence_of_element_located(CONTENT), meta={"label": "wait_no_time"})
-        yield scrapy.Request(f"{b}/delayed/3?delay=3000", meta={"selenium": True, "label": "no_wait"},
-                             errback=self.failed)
-        yield SeleniumRequest(url=f"{b}/delayed/4?delay=0", script="document.body.setAttribute('data-script','ran');",
-                              screenshot=True, meta={"label": "script_screenshot"})
-        yield scrapy.Request(f"{b}/counter", meta={"selenium": True, "selenium_actions": click_times(3),
-                                                   "label": "actions"})
+        yield SeleniumRequest(
+            url=f"{b}/delayed/1?delay=700",
+            wait_time=10,
+            wait_until=EC.presence_of_element_located(CONTENT),
+            meta={"label": "wait"},
+        )
+        yield SeleniumRequest(
+            url=f"{b}/delayed/2?delay=700",
+            wait_until=EC.presence_of_element_located(CONTENT),
+            meta={"label": "wait_no_time"},
+        )
+        yield scrapy.Request(
+            f"{b}/delayed/3?delay=3000", meta={"selenium": True, "label": "no_wait"}, errback=self.failed
+        )
+        yield SeleniumRequest(
+            url=f"{b}/delayed/4?delay=0",
+            script="document.body.setAttribute('data-script','ran');",
+            screenshot=True,
+            meta={"label": "script_screenshot"},
+        )
+        yield scrapy.Request(
+            f"{b}/counter", meta={"selenium": True, "selenium_actions": click_times(3), "label": "actions"}
+        )
         yield scrapy.Request(f"{b}/redirect/5", meta={"selenium": True, "label": "redirect"})
         yield scrapy.Request(f"{b}/delayed/6?delay=0", meta={"label": "plain"})
 
@@ -112,18 +132,36 @@ class StickySpider(Base):
 
     async def start(self):
         b = self.base
-        yield scrapy.Request(f"{b}/counter", meta={"selenium": True, "selenium_session": "walk", "label": 0,
-                                                   "selenium_actions": click_once}, dont_filter=True)
+        yield scrapy.Request(
+            f"{b}/counter",
+            meta={"selenium": True, "selenium_session": "walk", "label": 0, "selenium_actions": click_once},
+            dont_filter=True,
+        )
         for i in range(1, self.pages):
-            yield scrapy.Request(f"{b}/counter#step{i}", dont_filter=True,
-                                 meta={"selenium": True, "selenium_session": "walk", "selenium_navigate": False,
-                                       "selenium_actions": click_once, "label": i})
-            yield SeleniumRequest(url=f"{b}/delayed/{i}?delay=100", wait_until=EC.presence_of_element_located(CONTENT),
-                                  meta={"label": f"shared{i}"})
+            yield scrapy.Request(
+                f"{b}/counter#step{i}",
+                dont_filter=True,
+                meta={
+                    "selenium": True,
+                    "selenium_session": "walk",
+                    "selenium_navigate": False,
+                    "selenium_actions": click_once,
+                    "label": i,
+                },
+            )
+            yield SeleniumRequest(
+                url=f"{b}/delayed/{i}?delay=100",
+                wait_until=EC.presence_of_element_located(CONTENT),
+                meta={"label": f"shared{i}"},
+            )
 
     def parse(self, response):
-        self.record(response, result=response.meta.get("selenium_result"),
-                    order=len(self.records), content=response.css("#content::text").get())
+        self.record(
+            response,
+            result=response.meta.get("selenium_result"),
+            order=len(self.records),
+            content=response.css("#content::text").get(),
+        )
 
 
 class CookiesSpider(Base):
@@ -138,8 +176,13 @@ class CookiesSpider(Base):
 
     def after_plain(self, response):
         b = self.base
-        yield SeleniumRequest(url=f"{b}/echo-cookies", cookies={"token": "t1"}, callback=self.echo,
-                              meta={"label": "browser_echo"}, dont_filter=True)
+        yield SeleniumRequest(
+            url=f"{b}/echo-cookies",
+            cookies={"token": "t1"},
+            callback=self.echo,
+            meta={"label": "browser_echo"},
+            dont_filter=True,
+        )
 
     def echo(self, response):
         self.record(response, cookies=json.loads(response.css("#cookies::text").get()))
@@ -147,15 +190,24 @@ class CookiesSpider(Base):
         # single sign-on), which sets cookies; they must land in the jar for 127.0.0.1.
         target = quote(f"{self.base}/set-cookie?name=browser&value=b1", safe="")
         other_host = self.base.replace("127.0.0.1", "localhost")
-        yield scrapy.Request(f"{other_host}/redirect-to?to={target}", callback=self.after_browser, dont_filter=True,
-                             meta={"selenium": True, "selenium_copy_cookies": True, "label": "browser_set"})
+        yield scrapy.Request(
+            f"{other_host}/redirect-to?to={target}",
+            callback=self.after_browser,
+            dont_filter=True,
+            meta={"selenium": True, "selenium_copy_cookies": True, "label": "browser_set"},
+        )
 
     def after_browser(self, response):
         self.record(response)
-        yield scrapy.Request(f"{self.base}/echo-cookies", callback=self.plain_echo, dont_filter=True,
-                             meta={"label": "plain_echo"})
-        yield scrapy.Request(f"{self.base.replace('127.0.0.1', 'localhost')}/echo-cookies", callback=self.plain_echo,
-                             dont_filter=True, meta={"label": "plain_echo_other_host"})
+        yield scrapy.Request(
+            f"{self.base}/echo-cookies", callback=self.plain_echo, dont_filter=True, meta={"label": "plain_echo"}
+        )
+        yield scrapy.Request(
+            f"{self.base.replace('127.0.0.1', 'localhost')}/echo-cookies",
+            callback=self.plain_echo,
+            dont_filter=True,
+            meta={"label": "plain_echo_other_host"},
+        )
 
     def plain_echo(self, response):
         self.record(response, cookies=json.loads(response.css("#cookies::text").get()))
@@ -169,8 +221,11 @@ class CrashSpider(Base):
 
     async def start(self):
         for i in range(self.pages):
-            yield scrapy.Request(f"{self.base}/delayed/{i}?delay=300", errback=self.failed,
-                                 meta={"selenium": True, "selenium_actions": wait_content_and_pid, "label": i})
+            yield scrapy.Request(
+                f"{self.base}/delayed/{i}?delay=300",
+                errback=self.failed,
+                meta={"selenium": True, "selenium_actions": wait_content_and_pid, "label": i},
+            )
 
     def parse(self, response):
         pid = response.meta["selenium_result"]
@@ -187,18 +242,30 @@ class PinnedLostSpider(Base):
 
     async def start(self):
         b = self.base
-        yield scrapy.Request(f"{b}/counter", callback=self.first, errback=self.failed,
-                             meta={"selenium": True, "selenium_session": "login", "selenium_actions": click_once,
-                                   "label": "login"})
+        yield scrapy.Request(
+            f"{b}/counter",
+            callback=self.first,
+            errback=self.failed,
+            meta={"selenium": True, "selenium_session": "login", "selenium_actions": click_once, "label": "login"},
+        )
 
     def first(self, response):
         self.record(response, result=response.meta["selenium_result"])
         os.kill(int(response.meta["selenium_result"]["pid"]), signal.SIGKILL)
         for i in range(2):
-            yield scrapy.Request(f"{self.base}/counter#after{i}", callback=self.never_called, errback=self.lost,
-                                 dont_filter=True,
-                                 meta={"selenium": True, "selenium_session": "login", "selenium_navigate": False,
-                                       "selenium_actions": click_once, "label": f"after{i}"})
+            yield scrapy.Request(
+                f"{self.base}/counter#after{i}",
+                callback=self.never_called,
+                errback=self.lost,
+                dont_filter=True,
+                meta={
+                    "selenium": True,
+                    "selenium_session": "login",
+                    "selenium_navigate": False,
+                    "selenium_actions": click_once,
+                    "label": f"after{i}",
+                },
+            )
 
     def never_called(self, response):
         self.record(response, result=response.meta.get("selenium_result"))
@@ -206,9 +273,19 @@ class PinnedLostSpider(Base):
     def lost(self, failure):
         self.failed(failure)
         if len(self.errors) == 2:
-            return scrapy.Request(f"{self.base}/counter", callback=self.relogged, errback=self.failed, dont_filter=True,
-                                  meta={"selenium": True, "selenium_session": "login", "selenium_session_new": True,
-                                        "selenium_actions": click_once, "label": "relogin"})
+            return scrapy.Request(
+                f"{self.base}/counter",
+                callback=self.relogged,
+                errback=self.failed,
+                dont_filter=True,
+                meta={
+                    "selenium": True,
+                    "selenium_session": "login",
+                    "selenium_session_new": True,
+                    "selenium_actions": click_once,
+                    "label": "relogin",
+                },
+            )
 
     def relogged(self, response):
         self.record(response, result=response.meta["selenium_result"])
@@ -223,8 +300,12 @@ class NeverSpider(Base):
         self.started = time.monotonic()
         yield scrapy.Request(f"{self.base}/never", meta={"selenium": True, "label": "never"}, errback=self.failed)
         for i in range(4):
-            yield SeleniumRequest(url=f"{self.base}/delayed/{i}?delay=100", errback=self.failed,
-                                  wait_until=EC.presence_of_element_located(CONTENT), meta={"label": i})
+            yield SeleniumRequest(
+                url=f"{self.base}/delayed/{i}?delay=100",
+                errback=self.failed,
+                wait_until=EC.presence_of_element_located(CONTENT),
+                meta={"label": i},
+            )
 
     def parse(self, response):
         self.record(response, content=response.css("#content::text").get(), at=time.monotonic() - self.started)
@@ -241,8 +322,11 @@ class SlowSpider(Base):
 
     async def start(self):
         for i in range(self.pages):
-            yield scrapy.Request(f"{self.base}/delayed/{i}?delay=1500", errback=self.failed,
-                                 meta={"selenium": True, "selenium_actions": wait_content_and_pid, "label": i})
+            yield scrapy.Request(
+                f"{self.base}/delayed/{i}?delay=1500",
+                errback=self.failed,
+                meta={"selenium": True, "selenium_actions": wait_content_and_pid, "label": i},
+            )
 
     def parse(self, response):
         self.record(response, pid=response.meta["selenium_result"])
@@ -274,8 +358,10 @@ class FreezeMeter:
             self._loop.stop()
 
 
-SPIDERS = {cls.name: cls for cls in (RenderSpider, StickySpider, CookiesSpider, CrashSpider, PinnedLostSpider,
-                                     NeverSpider, SlowSpider)}
+SPIDERS = {
+    cls.name: cls
+    for cls in (RenderSpider, StickySpider, CookiesSpider, CrashSpider, PinnedLostSpider, NeverSpider, SlowSpider)
+}
 
 
 def main() -> None:
@@ -286,13 +372,15 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = config_to_settings(load_config())
-    settings.update({
-        "DOWNLOADER_MIDDLEWARES": {MIDDLEWARE: 800},
-        "CONCURRENT_REQUESTS": 16,
-        "LOG_LEVEL": os.environ.get("HARNESS_LOG_LEVEL", "INFO"),
-        "TELNETCONSOLE_ENABLED": False,
-        "RETRY_ENABLED": False,  # only the middleware's own retries: the test counts deliveries
-    })
+    settings.update(
+        {
+            "DOWNLOADER_MIDDLEWARES": {MIDDLEWARE: 800},
+            "CONCURRENT_REQUESTS": 16,
+            "LOG_LEVEL": os.environ.get("HARNESS_LOG_LEVEL", "INFO"),
+            "TELNETCONSOLE_ENABLED": False,
+            "RETRY_ENABLED": False,  # only the middleware's own retries: the test counts deliveries
+        }
+    )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SPIDERS[args.scenario])
     ticker = FreezeMeter()
@@ -303,10 +391,19 @@ def main() -> None:
     process.start()
     spider = crawler.spider
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
-    print(json.dumps({"records": spider.records, "errors": spider.errors, "stats": stats,
-                      "killed": getattr(spider, "killed", []), "seconds": time.monotonic() - started,
-                      "max_freeze": ticker.max_gap},
-                     default=str))
+    print(
+        json.dumps(
+            {
+                "records": spider.records,
+                "errors": spider.errors,
+                "stats": stats,
+                "killed": getattr(spider, "killed", []),
+                "seconds": time.monotonic() - started,
+                "max_freeze": ticker.max_gap,
+            },
+            default=str,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -86,8 +86,12 @@ def grid():
 @pytest.fixture(scope="session")
 def pages_url():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox.browser_pages", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.browser_pages", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/__browser__/counter")
@@ -102,8 +106,14 @@ def crawl_env(grid: Grid, tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 def run_crawl(scenario: str, pages_url: str, env: dict[str, str], *, pages: int = 12, timeout: float = 180) -> dict:
-    done = subprocess.run([sys.executable, *HARNESS, scenario, pages_url, "--pages", str(pages)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, *HARNESS, scenario, pages_url, "--pages", str(pages)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     report["log"] = done.stderr
@@ -246,8 +256,14 @@ def test_never_finishing_page_fails_after_timeout_and_crawl_goes_on(grid, pages_
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_cancelled_crawl_leaves_no_browser(grid, pages_url, tmp_path, signum):
     env = crawl_env(grid, tmp_path)
-    proc = subprocess.Popen([sys.executable, *HARNESS, "slow", pages_url, "--pages", "30"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, *HARNESS, "slow", pages_url, "--pages", "30"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     pids = set()
     try:
         line = proc.stdout.readline()  # the first delivered page
@@ -275,8 +291,14 @@ def test_grid_restart_mid_crawl_loses_no_page(pages_url, tmp_path):
     subprocess.run([GRID_SH, "start"], check=True, env=grid_env, capture_output=True, timeout=120)
     try:
         env = crawl_env(Grid(f"http://127.0.0.1:{port}", None), tmp_path, RETRY_COUNT="5")
-        proc = subprocess.Popen([sys.executable, *HARNESS, "slow", pages_url, "--pages", "10"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, *HARNESS, "slow", pages_url, "--pages", "10"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             json.loads(proc.stdout.readline())  # first page delivered: sessions are busy
             subprocess.run([GRID_SH, "restart"], check=True, env=grid_env, capture_output=True, timeout=120)

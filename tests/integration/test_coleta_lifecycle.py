@@ -18,15 +18,29 @@ from tests.support import ROOT, SCRAPY, assert_coleta_rules, project_env, run_sc
 
 SPIDER = str(ROOT / "tests" / "fixtures" / "spiders" / "demandas_fixas.py")
 # Five demandas a page, one page every 50 ms, one COPY per page, a heartbeat every 0.2 s.
-ENDLESS = ["-a", "n=5", "-a", "paginas=1000000", "-s", "DOWNLOAD_DELAY=0.05", "-s", "POSTGRES_BATCH_SIZE=5",
-           "-s", "COLETA_HEARTBEAT_INTERVAL=0.2"]
+ENDLESS = [
+    "-a",
+    "n=5",
+    "-a",
+    "paginas=1000000",
+    "-s",
+    "DOWNLOAD_DELAY=0.05",
+    "-s",
+    "POSTGRES_BATCH_SIZE=5",
+    "-s",
+    "COLETA_HEARTBEAT_INTERVAL=0.2",
+]
 
 
 def start_crawl(database_url: str, log: Path) -> subprocess.Popen:
     with open(log, "w") as out:  # a file, not a pipe: nobody reads the log while the crawl runs
-        return subprocess.Popen([SCRAPY, "runspider", SPIDER, *ENDLESS], cwd=ROOT,
-                                env=project_env(DATABASE_URL=database_url),
-                                stdout=subprocess.DEVNULL, stderr=out)
+        return subprocess.Popen(
+            [SCRAPY, "runspider", SPIDER, *ENDLESS],
+            cwd=ROOT,
+            env=project_env(DATABASE_URL=database_url),
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
 
 
 def coleta_row(database_url: str):
@@ -90,7 +104,8 @@ def test_the_reaper_runs_at_crawl_start_and_in_health(database_url, entry):
     with psycopg.connect(database_url, autocommit=True) as conn:
         [dead] = conn.execute(
             """INSERT INTO coletas (fonte, ano_referencia, spider, heartbeat_at)
-               VALUES ('PNCP', 2025, 'pncp', now() - interval '1 hour') RETURNING id""").fetchone()
+               VALUES ('PNCP', 2025, 'pncp', now() - interval '1 hour') RETURNING id"""
+        ).fetchone()
     if entry == "crawl":
         done = run_scrapy(["runspider", SPIDER, "-a", "n=2"], project_env(DATABASE_URL=database_url))
     else:

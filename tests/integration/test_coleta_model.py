@@ -7,12 +7,33 @@ from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, op
 
 
 def new_coleta(conn) -> int:
-    return open_coleta(conn, fonte="PNCP", ano_referencia=2025, spider="pncp", job_id=None,
-                       orgao_cnpj="00394452000103", dados={"argumentos": {"ano": 2025}})
+    return open_coleta(
+        conn,
+        fonte="PNCP",
+        ano_referencia=2025,
+        spider="pncp",
+        job_id=None,
+        orgao_cnpj="00394452000103",
+        dados={"argumentos": {"ano": 2025}},
+    )
 
 
 ROW = (
-    "k1", "30/2024", "120645-1/2025", "d", None, None, None, None, None, "PUBLICADO", None, None, "120645", None, None
+    "k1",
+    "30/2024",
+    "120645-1/2025",
+    "d",
+    None,
+    None,
+    None,
+    None,
+    None,
+    "PUBLICADO",
+    None,
+    None,
+    "120645",
+    None,
+    None,
 )
 
 
@@ -28,7 +49,8 @@ def test_finished_coleta_accepts_no_more_demandas(database_url):
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("DELETE FROM demandas WHERE coleta_id = %s", (coleta,))
         status, finished, dados = conn.execute(
-            "SELECT status, finished_at IS NOT NULL, dados FROM coletas WHERE id = %s", (coleta,)).fetchone()
+            "SELECT status, finished_at IS NOT NULL, dados FROM coletas WHERE id = %s", (coleta,)
+        ).fetchone()
         assert (status, finished) == ("success", True)
         assert dados == {"argumentos": {"ano": 2025}, "demandas_armazenadas": 1}
         # a whole coleta can still be deleted (retention), its demandas go with it
@@ -65,15 +87,17 @@ def test_reaper_closes_only_running_coletas_whose_heartbeat_is_stale(database_ur
         dead, alive, done = new_coleta(conn), new_coleta(conn), new_coleta(conn)
         copy_demandas(conn, dead, [ROW])
         finish_coleta(conn, done, status="success", dados={})
-        conn.execute("UPDATE coletas SET heartbeat_at = now() - interval '10 minutes' WHERE id IN (%s, %s)",
-                     (dead, done))
+        conn.execute(
+            "UPDATE coletas SET heartbeat_at = now() - interval '10 minutes' WHERE id IN (%s, %s)", (dead, done)
+        )
         assert touch_heartbeat(conn, alive)
         [reaped] = reap_stale_coletas(conn, stale_after=300)
         assert reaped.id == dead
         rows = dict(conn.execute("SELECT id, status FROM coletas").fetchall())
         assert rows == {dead: "error", alive: "running", done: "success"}
         finished_at, heartbeat_at, dados = conn.execute(
-            "SELECT finished_at, heartbeat_at, dados FROM coletas WHERE id = %s", (dead,)).fetchone()
+            "SELECT finished_at, heartbeat_at, dados FROM coletas WHERE id = %s", (dead,)
+        ).fetchone()
         assert finished_at == heartbeat_at  # closed at its last sign of life
         assert dados["finish_reason"] == "interrompida"
         assert dados["interrupcao"]["motivo"] == "heartbeat_expirado"

@@ -21,9 +21,17 @@ def test_old_formacao_coletas_get_their_own_fonte(empty_database_url, tmp_path):
             shutil.copy(sql, before / sql.name)
     apply_migrations(empty_database_url, before)
     with psycopg.connect(empty_database_url, autocommit=True) as conn:
+
         def coleta(spider, fonte, argumentos, status):
-            cid = open_coleta(conn, fonte=fonte, ano_referencia=2025, spider=spider, job_id=None, orgao_cnpj=None,
-                              dados={"argumentos": argumentos})
+            cid = open_coleta(
+                conn,
+                fonte=fonte,
+                ano_referencia=2025,
+                spider=spider,
+                job_id=None,
+                orgao_cnpj=None,
+                dados={"argumentos": argumentos},
+            )
             if status != "running":  # as the code of before closed them (no uasg column yet)
                 conn.execute("UPDATE coletas SET status = %s WHERE id = %s", (status, cid))
             return cid
@@ -36,10 +44,15 @@ def test_old_formacao_coletas_get_their_own_fonte(empty_database_url, tmp_path):
     assert apply_migrations(empty_database_url) == ["003_coleta_fonte_formacao.sql"]
     with psycopg.connect(empty_database_url, autocommit=True) as conn:
         rows = dict(conn.execute("SELECT id, fonte || '/' || status FROM coletas").fetchall())
-        assert rows == {formacao_ok: "FORMACAO/success", formacao_err: "FORMACAO/error",
-                        pncp: "PNCP/success", pgc: "PGC/success"}
-        new = open_coleta(conn, fonte="FORMACAO", ano_referencia=2025, spider="pgc_formacao", job_id=None,
-                          orgao_cnpj=None, dados={})
+        assert rows == {
+            formacao_ok: "FORMACAO/success",
+            formacao_err: "FORMACAO/error",
+            pncp: "PNCP/success",
+            pgc: "PGC/success",
+        }
+        new = open_coleta(
+            conn, fonte="FORMACAO", ano_referencia=2025, spider="pgc_formacao", job_id=None, orgao_cnpj=None, dados={}
+        )
         finish_coleta(conn, new, status="success", dados={}, unidade={"uasg": "110511", "orgao_cnpj": None})
         assert conn.execute("SELECT uasg, orgao_cnpj FROM coletas WHERE id = %s", (new,)).fetchone() == ("110511", None)
         with pytest.raises(psycopg.errors.CheckViolation):

@@ -19,12 +19,17 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent md5 of every row of every table (schema public)."""
     out: dict[str, tuple[int, str]] = {}
     with psycopg.connect(url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            ).fetchall()
+        ]
         for table in tables:
             count, digest = conn.execute(
-                f'SELECT count(*), coalesce(md5(string_agg(md5(t::text), \'\' ORDER BY md5(t::text))), \'\') '
-                f'FROM public."{table}" t').fetchone()
+                f"SELECT count(*), coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') "
+                f'FROM public."{table}" t'
+            ).fetchone()
             out[table] = (count, digest)
         for seq, last in conn.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname='public'"):
             out[f"sequence:{seq}"] = (int(last or 0), "")
@@ -46,8 +51,15 @@ def public_tables(url: str) -> list[str]:
 def script(name: str, *args: str, database_url: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     full_env.update(DATABASE_URL=database_url, PROCUREMENT_ENV_FILE="/nonexistent/.env", **env)
-    return subprocess.run([str(ROOT / "scripts" / name), *args], cwd=ROOT, env=full_env, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(ROOT / "scripts" / name), *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -62,17 +74,26 @@ def second_database(pg_admin_url):
 
 def test_backup_restore_round_trip(tmp_path, database_url, sandbox_url, second_database):
     # Real data: a pncp crawl against the sandbox, plus values that trip naive dumps.
-    done = run_scrapy(["crawl", "pncp", "-a", "ano=2025"],
-                      project_env(DATABASE_URL=database_url, SANDBOX_URL=sandbox_url, ORGAO_CNPJ=MAIN_CNPJ))
+    done = run_scrapy(
+        ["crawl", "pncp", "-a", "ano=2025"],
+        project_env(DATABASE_URL=database_url, SANDBOX_URL=sandbox_url, ORGAO_CNPJ=MAIN_CNPJ),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     with psycopg.connect(database_url) as conn:
         # demandas of a finished coleta are frozen by trigger: the odd values go into a running one
-        coleta = conn.execute("INSERT INTO coletas (fonte, ano_referencia, spider, dados) "
-                              "VALUES ('PNCP', 2025, 'edge', '{\"nota\": \"é\"}') RETURNING id").fetchone()[0]
+        coleta = conn.execute(
+            "INSERT INTO coletas (fonte, ano_referencia, spider, dados) "
+            "VALUES ('PNCP', 2025, 'edge', '{\"nota\": \"é\"}') RETURNING id"
+        ).fetchone()[0]
         conn.execute(
             "INSERT INTO demandas (coleta_id, chave, descricao, valor, detalhes) VALUES (%s, %s, %s, %s, %s::jsonb)",
-            (coleta, "edge-1", "Aquisição de café; \"aspas\"\ttab\nnova linha \\ barra", "1234567.89",
-             '{"ação": "ç", "lista": [1, 2.50, null]}'),
+            (
+                coleta,
+                "edge-1",
+                'Aquisição de café; "aspas"\ttab\nnova linha \\ barra',
+                "1234567.89",
+                '{"ação": "ç", "lista": [1, 2.50, null]}',
+            ),
         )
     before = table_fingerprints(database_url)
     assert before["coletas"][0] >= 1 and before["demandas"][0] > 1
@@ -138,8 +159,10 @@ def test_backup_keeps_the_newest_dumps_and_hides_the_password(tmp_path, pg_admin
 @pytest.fixture
 def crawled_dump(tmp_path, database_url, sandbox_url):
     """A backup (and the database it came from) holding a real pncp coleta: many demandas rows."""
-    done = run_scrapy(["crawl", "pncp", "-a", "ano=2025"],
-                      project_env(DATABASE_URL=database_url, SANDBOX_URL=sandbox_url, ORGAO_CNPJ=MAIN_CNPJ))
+    done = run_scrapy(
+        ["crawl", "pncp", "-a", "ano=2025"],
+        project_env(DATABASE_URL=database_url, SANDBOX_URL=sandbox_url, ORGAO_CNPJ=MAIN_CNPJ),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     dump = tmp_path / "full.sql.gz"
     made = script("backup.sh", str(dump), database_url=database_url)
@@ -151,12 +174,13 @@ def test_backup_ends_with_a_checksum_marker(crawled_dump):
     lines = gzip.decompress(crawled_dump.read_bytes()).split(b"\n")
     assert lines[-1] == b""
     body = b"\n".join(lines[:-2]) + b"\n"
-    assert lines[-2] == (f"-- procurement_spiders backup end sha256={hashlib.sha256(body).hexdigest()} "
-                         f"bytes={len(body)}").encode()
+    assert (
+        lines[-2]
+        == (f"-- procurement_spiders backup end sha256={hashlib.sha256(body).hexdigest()} bytes={len(body)}").encode()
+    )
 
 
-def test_backup_cut_inside_the_demandas_data_is_refused_whole(tmp_path, crawled_dump, database_url,
-                                                               second_database):
+def test_backup_cut_inside_the_demandas_data_is_refused_whole(tmp_path, crawled_dump, database_url, second_database):
     """The issue's case: a .gz cut at a line boundary inside COPY demandas is a valid gzip stream,
     and psql used to commit the rows before the cut (no keys, no schema_migrations)."""
     lines = gzip.decompress(crawled_dump.read_bytes()).decode().splitlines(keepends=True)
@@ -164,7 +188,7 @@ def test_backup_cut_inside_the_demandas_data_is_refused_whole(tmp_path, crawled_
     end = lines.index("\\.\n", start)
     assert end - start > 2, "the crawl should have stored several demandas"
     cut = tmp_path / "cut.sql.gz"
-    cut.write_bytes(gzip.compress("".join(lines[:(start + end) // 2]).encode()))
+    cut.write_bytes(gzip.compress("".join(lines[: (start + end) // 2]).encode()))
     assert subprocess.run(["gzip", "-t", str(cut)]).returncode == 0  # nothing but the marker tells
 
     refused = script("restore.sh", str(cut), "--yes", database_url=second_database)
@@ -218,8 +242,8 @@ def test_restore_check_names_missing_keys_and_triggers(tmp_path, database_url, s
     """A dump that is whole but of a damaged schema (the halfway state the issue saw: data without
     keys or triggers) is refused by the check inside the restore's transaction."""
     with psycopg.connect(database_url) as conn:
-        conn.execute('ALTER TABLE demandas DROP CONSTRAINT demandas_coleta_id_fkey')
-        conn.execute('DROP TRIGGER demandas_insert_into_running_coleta ON demandas')
+        conn.execute("ALTER TABLE demandas DROP CONSTRAINT demandas_coleta_id_fkey")
+        conn.execute("DROP TRIGGER demandas_insert_into_running_coleta ON demandas")
     dump = tmp_path / "damaged-schema.sql.gz"
     assert script("backup.sh", str(dump), database_url=database_url).returncode == 0
     failed = script("restore.sh", str(dump), "--yes", database_url=second_database)

@@ -41,6 +41,7 @@ def compose() -> dict:
 
 def interpolate(value: str, env: dict[str, str]) -> str:
     """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} with `env` as the .env file."""
+
     def sub(match: re.Match) -> str:
         name, rest = match.group(1), match.group(2)
         if env.get(name):
@@ -48,6 +49,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
         if "?" in match.group(0).split(name, 1)[1][:2]:
             raise KeyError(f"{name} is required: {rest}")
         return rest or ""
+
     return _VAR.sub(sub, value.replace("$$", "\0")).replace("\0", "$")
 
 
@@ -71,8 +73,10 @@ def test_compose_services_as_the_issue_lists_them():
     assert services["sandbox"]["profiles"] == ["demo"]
     for name in ("web", "scheduler", "db", "selenium", "sandbox"):
         assert "healthcheck" in services[name], name
-    assert services["web"]["depends_on"] == {"db": {"condition": "service_healthy"},
-                                             "selenium": {"condition": "service_healthy"}}
+    assert services["web"]["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "selenium": {"condition": "service_healthy"},
+    }
     assert services["scheduler"]["depends_on"] == {"web": {"condition": "service_healthy"}}
     assert services["web"]["build"]["dockerfile"] == "Dockerfile" and (ROOT / "Dockerfile").is_file()
 
@@ -84,16 +88,18 @@ def test_production_image_has_no_sandbox_and_no_test_tools():
     assert {"sandbox", "tests", "bench"} <= ignored
     dockerfile = (ROOT / "Dockerfile").read_text()
     installs = [line for line in dockerfile.splitlines() if "pip install" in line]
-    assert installs and not any("[test" in line or "requirements.txt" in line.split("pip install")[1]
-                                or "-r " in line for line in installs), installs
+    assert installs and not any(
+        "[test" in line or "requirements.txt" in line.split("pip install")[1] or "-r " in line for line in installs
+    ), installs
     assert "find_spec(m) for m in ('pytest', 'sandbox')" in dockerfile  # the build fails if either is there
     sandbox = compose()["services"]["sandbox"]
     assert sandbox["profiles"] == ["demo"] and sandbox["build"]["dockerfile"] == "sandbox/Dockerfile"
     assert sandbox["image"] != compose()["services"]["web"]["image"]
     own = (ROOT / "sandbox" / "Dockerfile").read_text()
     assert "COPY sandbox ./sandbox" in own and "procurement_spiders" not in own.split("COPY")[-1]
-    kept = [line for line in (ROOT / "sandbox" / "Dockerfile.dockerignore").read_text().splitlines()
-            if line.startswith("!")]
+    kept = [
+        line for line in (ROOT / "sandbox" / "Dockerfile.dockerignore").read_text().splitlines() if line.startswith("!")
+    ]
     assert kept == ["!requirements.txt", "!sandbox"]
 
 
@@ -109,15 +115,20 @@ def test_compose_environment_names_are_the_settings_names():
 
 
 def test_compose_environment_values_load_as_configuration():
-    dotenv = {"POSTGRES_PASSWORD": "pw", "SCRAPYD_USERNAME": "ops", "SCRAPYD_PASSWORD": "s3cret",
-              "ORGAO_CNPJ": "00394452000103"}
+    dotenv = {
+        "POSTGRES_PASSWORD": "pw",
+        "SCRAPYD_USERNAME": "ops",
+        "SCRAPYD_PASSWORD": "s3cret",
+        "ORGAO_CNPJ": "00394452000103",
+    }
     for name in ("web", "scheduler"):
         env = {k: interpolate(str(v), dotenv) for k, v in compose()["services"][name]["environment"].items()}
         config = load_config(environ=env, env_file=Path("/nonexistent/.env"))
         assert config.scrapyd_username == "ops" and config.scrapyd_password == "s3cret"
     web_environment = compose()["services"]["web"]["environment"]
-    web = load_config(environ={k: interpolate(str(v), dotenv) for k, v in web_environment.items()},
-                      env_file=Path("/nonexistent/.env"))
+    web = load_config(
+        environ={k: interpolate(str(v), dotenv) for k, v in web_environment.items()}, env_file=Path("/nonexistent/.env")
+    )
     assert web.database_url == "postgresql://procurement:pw@db:5432/procurement_data"
     assert web.selenium_url == "http://selenium:4444" and web.api_host == "0.0.0.0" and web.api_port == 6800
     with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):  # no silent default for a secret
@@ -176,8 +187,13 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 
 
 def render_nginx(**env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "deploy" / "render-nginx.sh")], capture_output=True, text=True, timeout=30,
-                          env={"PATH": os.environ["PATH"], **env})
+    return subprocess.run(
+        [str(ROOT / "deploy" / "render-nginx.sh")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": os.environ["PATH"], **env},
+    )
 
 
 def test_nginx_rate_limit_is_the_legacy_one():
@@ -198,15 +214,40 @@ def tls_nginx(tmp_path):
     if NGINX is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light)")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     seen: list[dict] = []
 
     class Upstream(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
-            seen.append({"path": self.path, "proto": self.headers.get("X-Forwarded-Proto"),
-                         "auth": self.headers.get("Authorization")})
+            seen.append(
+                {
+                    "path": self.path,
+                    "proto": self.headers.get("X-Forwarded-Proto"),
+                    "auth": self.headers.get("Authorization"),
+                }
+            )
             body = b'{"status": "ok"}'
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -219,25 +260,37 @@ def tls_nginx(tmp_path):
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     http_port, https_port = free_port(), free_port()
-    done = render_nginx(TLS_CERTIFICATE=str(cert), TLS_CERTIFICATE_KEY=str(key), SERVER_NAME="127.0.0.1",
-                        NGINX_HTTP_PORT=str(http_port), NGINX_HTTPS_PORT=str(https_port),
-                        NGINX_UPSTREAM=f"127.0.0.1:{upstream.server_address[1]}")
+    done = render_nginx(
+        TLS_CERTIFICATE=str(cert),
+        TLS_CERTIFICATE_KEY=str(key),
+        SERVER_NAME="127.0.0.1",
+        NGINX_HTTP_PORT=str(http_port),
+        NGINX_HTTPS_PORT=str(https_port),
+        NGINX_UPSTREAM=f"127.0.0.1:{upstream.server_address[1]}",
+    )
     assert done.returncode == 0, done.stderr
     site = tmp_path / "procurement.conf"
     site.write_text(done.stdout)
     assert "${" not in done.stdout and "$request_uri" in done.stdout  # nginx's own variables untouched
     (tmp_path / "logs").mkdir()
     main = tmp_path / "nginx.conf"
-    main.write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\ndaemon off;\n"
-                    f"events {{}}\nhttp {{\n access_log off;\n include {site};\n}}\n")
-    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True,
-                             timeout=30)
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\ndaemon off;\n"
+        f"events {{}}\nhttp {{\n access_log off;\n include {site};\n}}\n"
+    )
+    checked = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True, timeout=30
+    )
     assert checked.returncode == 0, checked.stderr
-    proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(main)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(main)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        wait_for(lambda: socket.create_connection(("127.0.0.1", https_port), timeout=1).close() or True, 30,
-                 what="nginx to listen")
+        wait_for(
+            lambda: socket.create_connection(("127.0.0.1", https_port), timeout=1).close() or True,
+            30,
+            what="nginx to listen",
+        )
         yield {"http": http_port, "https": https_port, "cert": str(cert), "seen": seen}
     finally:
         proc.terminate()
@@ -248,18 +301,27 @@ def tls_nginx(tmp_path):
 
 def test_nginx_serves_tls_with_hsts_and_redirects_http(tls_nginx):
     """Issue 8 defect 15: port 80 used to proxy everything, basic-auth credentials in clear."""
-    plain = requests.get(f"http://127.0.0.1:{tls_nginx['http']}/listjobs.json?project=p", allow_redirects=False,
-                         auth=("ops", "secret"), timeout=10)
+    plain = requests.get(
+        f"http://127.0.0.1:{tls_nginx['http']}/listjobs.json?project=p",
+        allow_redirects=False,
+        auth=("ops", "secret"),
+        timeout=10,
+    )
     assert plain.status_code == 301
     assert plain.headers["Location"] == f"https://127.0.0.1:{tls_nginx['https']}/listjobs.json?project=p"
     assert tls_nginx["seen"] == []  # nothing reached scrapyd over plain HTTP
 
-    secure = requests.get(f"https://127.0.0.1:{tls_nginx['https']}/listjobs.json?project=p", auth=("ops", "secret"),
-                          verify=tls_nginx["cert"], timeout=10)
+    secure = requests.get(
+        f"https://127.0.0.1:{tls_nginx['https']}/listjobs.json?project=p",
+        auth=("ops", "secret"),
+        verify=tls_nginx["cert"],
+        timeout=10,
+    )
     assert secure.status_code == 200 and secure.json() == {"status": "ok"}
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert tls_nginx["seen"] == [{"path": "/listjobs.json?project=p", "proto": "https",
-                                  "auth": requests.auth._basic_auth_str("ops", "secret")}]
+    assert tls_nginx["seen"] == [
+        {"path": "/listjobs.json?project=p", "proto": "https", "auth": requests.auth._basic_auth_str("ops", "secret")}
+    ]
 
 
 def test_config_error_for_a_bad_compose_value():

@@ -35,8 +35,14 @@ def test_egg_carries_settings_entry_point_and_migrations(tmp_path):
     assert not any(n.startswith(("tests/", "sandbox/", "bench/")) for n in names)
 
     # Imported from the zip alone (as scrapyd's runner does), the migrations are found and identical.
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": str(egg), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(egg), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["file"].startswith(str(egg))

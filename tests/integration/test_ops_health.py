@@ -77,12 +77,17 @@ def test_password_is_never_echoed():
 
 def _run_health(database_url: str, selenium_url: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SELENIUM_"))}
-    env.update({"DATABASE_URL": database_url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
-                "PYTHONPATH": str(ROOT)})
+    env.update({"DATABASE_URL": database_url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env", "PYTHONPATH": str(ROOT)})
     if selenium_url:
         env["SELENIUM_URL"] = selenium_url
-    done = subprocess.run([PYTHON, "-m", "scrapy", "health", "--timeout", "2"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [PYTHON, "-m", "scrapy", "health", "--timeout", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return done
 
 
@@ -121,8 +126,14 @@ def test_malformed_database_url_is_never_quoted():
     # The crawl's one-line refusal names the setting and shows the URL with its password masked.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SELENIUM_"))}
     env.update({"DATABASE_URL": url, "PROCUREMENT_ENV_FILE": "/nonexistent/.env", "PYTHONPATH": str(ROOT)})
-    done = subprocess.run([PYTHON, "-m", "scrapy", "crawl", "pncp", "-a", "ano=2025"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PYTHON, "-m", "scrapy", "crawl", "pncp", "-a", "ano=2025"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "Secret" not in done.stdout + done.stderr
     assert "postgresql://app:***@127.0.0.1:notaport/x" in done.stderr
@@ -130,8 +141,13 @@ def test_malformed_database_url_is_never_quoted():
 
 def test_health_body_names_no_host_and_no_url(pg):
     port = free_port()
-    ok, body = check_health(Config(database_url=f"postgresql://app:Sup3rSecret@127.0.0.1:{port}/x",
-                                   selenium_url=f"http://127.0.0.1:{free_port()}"), timeout=2)
+    ok, body = check_health(
+        Config(
+            database_url=f"postgresql://app:Sup3rSecret@127.0.0.1:{port}/x",
+            selenium_url=f"http://127.0.0.1:{free_port()}",
+        ),
+        timeout=2,
+    )
     assert not ok
     assert body["database"] == "error: connection refused" and body["selenium"] == "error: connection refused"
     text = json.dumps(body)

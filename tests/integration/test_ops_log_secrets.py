@@ -29,9 +29,19 @@ def assert_clean(text: str) -> None:
 def test_debug_pgc_crawl_logs_no_secret(pgc, grid_url, database_url, tmp_path, log_format):  # noqa: F811
     pgc.dataset(ano=2025, dfds=30)
     log_file = tmp_path / "crawl.log"
-    env = project_env(SELENIUM_URL=grid_url, DATABASE_URL=database_url, SANDBOX_URL=pgc.url, ORGAO_CNPJ=MAIN_CNPJ,
-                      PGC_CPF=DEMO_CPF, PGC_SENHA=DEMO_SENHA, POLL_TIME="0.05", SELENIUM_TIMEOUT="20",
-                      SELENIUM_DEBUG_DIR=str(tmp_path / "debug"), LOG_LEVEL="DEBUG", LOG_FORMAT=log_format)
+    env = project_env(
+        SELENIUM_URL=grid_url,
+        DATABASE_URL=database_url,
+        SANDBOX_URL=pgc.url,
+        ORGAO_CNPJ=MAIN_CNPJ,
+        PGC_CPF=DEMO_CPF,
+        PGC_SENHA=DEMO_SENHA,
+        POLL_TIME="0.05",
+        SELENIUM_TIMEOUT="20",
+        SELENIUM_DEBUG_DIR=str(tmp_path / "debug"),
+        LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,
+    )
     # One run to stderr (as a terminal or cron sees it), one to LOG_FILE (as scrapyd's job log).
     to_stderr = run_scrapy(["crawl", "pgc", "-a", "ano=2025"], env, timeout=600)
     assert to_stderr.returncode == 0, to_stderr.stderr[-3000:]
@@ -83,7 +93,11 @@ def test_selenium_payload_logger_is_held_at_info():
 def test_secret_values_cover_every_configured_form():
     from procurement_spiders.config import Config
 
-    config = Config(pgc_cpf="123.456.789-09", pgc_senha="S3nh@-Secreta", scrapyd_password="abc",
-                    database_url="postgresql://app:p%40ss%21word@db:5432/x")
+    config = Config(
+        pgc_cpf="123.456.789-09",
+        pgc_senha="S3nh@-Secreta",
+        scrapyd_password="abc",
+        database_url="postgresql://app:p%40ss%21word@db:5432/x",
+    )
     values = set(log_secrets.secret_values(config))
     assert values == {"123.456.789-09", "12345678909", "S3nh@-Secreta", "p%40ss%21word", "p@ss!word"}

@@ -63,8 +63,14 @@ CRAWL = textwrap.dedent(
 
 
 def run_crawl(mode: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CRAWL, mode], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-c", CRAWL, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_text_lines_report_pages_items_rate_remaining_and_eta():

@@ -64,16 +64,23 @@ def repack(dist: importlib.metadata.Distribution, wheelhouse: Path) -> Path:
     dist-info (scripts are regenerated from entry_points.txt by pip)."""
     files = [f for f in dist.files or [] if not f.as_posix().startswith("..") and f.suffix != ".pyc"]
     info = next(f.parent.as_posix() for f in files if f.name == "METADATA")
-    tags = [line.split(":", 1)[1].strip().split("-") for line in (dist.read_text("WHEEL") or "").splitlines()
-            if line.startswith("Tag:")]
+    tags = [
+        line.split(":", 1)[1].strip().split("-")
+        for line in (dist.read_text("WHEEL") or "").splitlines()
+        if line.startswith("Tag:")
+    ]
     tag = "-".join(".".join(sorted({t[i] for t in tags})) for i in range(3))  # e.g. py2.py3-none-any
     name = canonicalize_name(dist.metadata["Name"]).replace("-", "_")
     path = wheelhouse / f"{name}-{dist.version}-{tag}.whl"
     record = []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for f in files:
-            if f.as_posix().startswith(info + "/") and f.name in ("RECORD", "INSTALLER", "REQUESTED",
-                                                                  "direct_url.json"):
+            if f.as_posix().startswith(info + "/") and f.name in (
+                "RECORD",
+                "INSTALLER",
+                "REQUESTED",
+                "direct_url.json",
+            ):
                 continue
             data = Path(f.locate()).read_bytes()
             zf.writestr(f.as_posix(), data)
@@ -103,8 +110,13 @@ def test_pip_install_gives_working_scrapy_with_migrations(tmp_path, sandbox, emp
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
     src = copy_project(tmp_path / "src")
-    install = subprocess.run([*pip, "install", "-q", "--no-compile", "--no-index", "--find-links", str(wheelhouse),
-                              str(src)], env=offline_env(), capture_output=True, text=True, timeout=600)
+    install = subprocess.run(
+        [*pip, "install", "-q", "--no-compile", "--no-index", "--find-links", str(wheelhouse), str(src)],
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
     check = subprocess.run([*pip, "check"], env=offline_env(), capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout
@@ -113,8 +125,9 @@ def test_pip_install_gives_working_scrapy_with_migrations(tmp_path, sandbox, emp
     # as in the production image (no scrapy.cfg there).
     work = tmp_path / "work"
     work.mkdir()
-    base_env = project_env(SCRAPY_SETTINGS_MODULE="procurement_spiders.settings", PYTHONPATH=None,
-                           PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    base_env = project_env(
+        SCRAPY_SETTINGS_MODULE="procurement_spiders.settings", PYTHONPATH=None, PATH=f"{venv / 'bin'}:/usr/bin:/bin"
+    )
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(args, cwd=work, env={**base_env, **env}, capture_output=True, text=True, timeout=300)
@@ -129,8 +142,17 @@ def test_pip_install_gives_working_scrapy_with_migrations(tmp_path, sandbox, emp
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert {"pncp", "pgc"} <= set(listed.stdout.split())
 
-    crawl = run(str(venv / "bin" / "scrapy"), "crawl", "pncp", "-a", "ano=2025", "-O", "demandas.json",
-                SANDBOX_URL=sandbox.url, ORGAO_CNPJ=MAIN_CNPJ)
+    crawl = run(
+        str(venv / "bin" / "scrapy"),
+        "crawl",
+        "pncp",
+        "-a",
+        "ano=2025",
+        "-O",
+        "demandas.json",
+        SANDBOX_URL=sandbox.url,
+        ORGAO_CNPJ=MAIN_CNPJ,
+    )
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     demandas = json.loads((work / "demandas.json").read_text())
     assert len(demandas) == sandbox.truth("pncp-demandas", ano=2025)["count"] > 0

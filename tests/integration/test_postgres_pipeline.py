@@ -15,8 +15,9 @@ ARGUMENTOS = {"ano": 2025, "n": 25, "invalidas": 3, "fechar_com": None, "paginas
 
 
 def crawl(database_url, *args, **env):
-    return run_checked(database_url, lambda: run_scrapy(["runspider", SPIDER, *args],
-                                                        project_env(DATABASE_URL=database_url, **env)))
+    return run_checked(
+        database_url, lambda: run_scrapy(["runspider", SPIDER, *args], project_env(DATABASE_URL=database_url, **env))
+    )
 
 
 def coletas(database_url):
@@ -129,8 +130,12 @@ def test_values_json_cannot_hold_never_stop_the_coleta_closing(database_url):
     [(_, _, _, status, _, _, dados)] = coletas(database_url)
     assert status == "success"
     [anomalia] = dados["anomalias"]
-    assert (anomalia["nan"], anomalia["infinito"], anomalia["menos_infinito"], anomalia["dnan"]) == \
-        ("NaN", "Infinity", "-Infinity", "NaN")
+    assert (anomalia["nan"], anomalia["infinito"], anomalia["menos_infinito"], anomalia["dnan"]) == (
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "NaN",
+    )
     assert anomalia["nul"] == "a\ufffdb" and anomalia["surrogate"] == "x?y"
     [drop] = dados["descartes"]["registros"]
     assert drop["item"]["detalhes"] == {"nan": "NaN", "inf": "-Infinity"}

@@ -12,8 +12,14 @@ from tests.conftest import ROOT, project_env
 
 
 def test_crawl_stopping_is_false_while_running_and_true_once_the_spider_closes():
-    done = subprocess.run([sys.executable, str(ROOT / "tests" / "fixtures" / "spiders" / "shim_probe.py")], cwd=ROOT,
-                          env=project_env(PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "fixtures" / "spiders" / "shim_probe.py")],
+        cwd=ROOT,
+        env=project_env(PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"running": False, "closed": True, "reason": "probe_done"}

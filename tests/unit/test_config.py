@@ -29,7 +29,11 @@ def test_defaults_point_at_the_real_portals():
 
 def test_real_disabled_points_portals_at_the_sandbox_unless_set():
     config = load_config(
-        environ={"PNCP_REAL_ENABLED": "false", "SANDBOX_URL": "http://127.0.0.1:9999", "DADOS_ABERTOS_BASE_URL": "http://127.0.0.1:7000/"},
+        environ={
+            "PNCP_REAL_ENABLED": "false",
+            "SANDBOX_URL": "http://127.0.0.1:9999",
+            "DADOS_ABERTOS_BASE_URL": "http://127.0.0.1:7000/",
+        },
         env_file=NO_FILE,
     )
     assert config.pncp_base_url == "http://127.0.0.1:9999"
@@ -141,8 +145,12 @@ def test_base_delay_above_max_delay_is_refused():
 
 def test_repr_never_shows_a_secret():
     config = load_config(
-        environ={"PGC_CPF": "123.456.789-09", "PGC_SENHA": "s3nh4-pgc", "SCRAPYD_PASSWORD": "scr4pyd-pw",
-                 "DATABASE_URL": "postgresql://u:db-pw-123@h/db"},
+        environ={
+            "PGC_CPF": "123.456.789-09",
+            "PGC_SENHA": "s3nh4-pgc",
+            "SCRAPYD_PASSWORD": "scr4pyd-pw",
+            "DATABASE_URL": "postgresql://u:db-pw-123@h/db",
+        },
         env_file=NO_FILE,
     )
     shown = repr(config) + str(config)
@@ -158,12 +166,19 @@ def test_a_bad_value_in_a_url_setting_does_not_echo_its_password():
 
 
 def test_importing_the_settings_with_a_bad_environment_does_not_exit(tmp_path):
-    code = ("import procurement_spiders.settings as s; from scrapy.utils.project import get_project_settings; "
-            "print(s.PROJECT_CONFIG_ERROR); print(get_project_settings().get('PROJECT_CONFIG_ERROR'))")
-    env = {"PATH": "/usr/bin:/bin", "PROCUREMENT_ENV_FILE": "/nonexistent/.env", "PNCP_PAGE_SIZE": "0",
-           "SCRAPY_SETTINGS_MODULE": "procurement_spiders.settings"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import procurement_spiders.settings as s; from scrapy.utils.project import get_project_settings; "
+        "print(s.PROJECT_CONFIG_ERROR); print(get_project_settings().get('PROJECT_CONFIG_ERROR'))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PROCUREMENT_ENV_FILE": "/nonexistent/.env",
+        "PNCP_PAGE_SIZE": "0",
+        "SCRAPY_SETTINGS_MODULE": "procurement_spiders.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["PNCP_PAGE_SIZE='0' must be between 1 and 5000"] * 2
 

@@ -17,8 +17,9 @@ CNPJ = "00394452000103"
 
 @pytest.fixture
 def crawler():
-    crawler = get_crawler(PncpSpider, {"ORGAO_CNPJ": CNPJ, "RATE_LIMIT_BASE_DELAY": "2", "RATE_LIMIT_MAX_DELAY": "60",
-                                       "RETRY_TIMES": 3})
+    crawler = get_crawler(
+        PncpSpider, {"ORGAO_CNPJ": CNPJ, "RATE_LIMIT_BASE_DELAY": "2", "RATE_LIMIT_MAX_DELAY": "60", "RETRY_TIMES": 3}
+    )
     crawler.spider = PncpSpider.from_crawler(crawler, ano="2025")
     crawler.stats.open_spider()
     return crawler

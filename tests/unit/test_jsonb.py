@@ -12,10 +12,26 @@ def test_exact_decimals_and_iso_dates_stay_as_they_are():
 
 
 def test_values_jsonb_refuses_become_text():
-    odd = {"nan": float("nan"), "inf": float("inf"), "dinf": Decimal("-Infinity"), "dnan": Decimal("NaN"),
-           "nul": "a\x00b", "surrogate": "x\ud800y", "bytes": b"\xff", 1: {"deep": [float("-inf")]}}
+    odd = {
+        "nan": float("nan"),
+        "inf": float("inf"),
+        "dinf": Decimal("-Infinity"),
+        "dnan": Decimal("NaN"),
+        "nul": "a\x00b",
+        "surrogate": "x\ud800y",
+        "bytes": b"\xff",
+        1: {"deep": [float("-inf")]},
+    }
     text = dumps_json(odd)
     assert "\\u0000" not in text and "NaN," not in text
     text.encode("utf-8")  # nothing PostgreSQL's UTF-8 would refuse
-    assert json.loads(text) == {"nan": "NaN", "inf": "Infinity", "dinf": "-Infinity", "dnan": "NaN",
-                                "nul": "a\ufffdb", "surrogate": "x?y", "bytes": "\ufffd", "1": {"deep": ["-Infinity"]}}
+    assert json.loads(text) == {
+        "nan": "NaN",
+        "inf": "Infinity",
+        "dinf": "-Infinity",
+        "dnan": "NaN",
+        "nul": "a\ufffdb",
+        "surrogate": "x?y",
+        "bytes": "\ufffd",
+        "1": {"deep": ["-Infinity"]},
+    }

@@ -33,8 +33,16 @@ def test_repository_schedule_is_valid_and_runs_pncp_daily_at_six():
 
 @pytest.mark.parametrize(
     ("field", "expected"),
-    [("*", "*"), ("0", "sun"), ("7", "sun"), ("1-5", "mon,tue,wed,thu,fri"), ("0,6", "sun,sat"),
-     ("mon-wed", "mon,tue,wed"), ("*/2", "sun,tue,thu,sat"), ("1/3", "mon,thu")],
+    [
+        ("*", "*"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("0,6", "sun,sat"),
+        ("mon-wed", "mon,tue,wed"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("1/3", "mon,thu"),
+    ],
 )
 def test_weekdays_follow_crontab_not_apscheduler_numbering(field, expected):
     assert _crontab_weekdays(field) == expected
@@ -58,9 +66,11 @@ def test_six_fields_have_seconds_first():
         ('[[schedule]]\nname="a"\ncron="0 6 * *"\nspider="pncp"', "expected 5 fields"),
         ('[[schedule]]\nname="a"\ncron="0 25 * * *"\nspider="pncp"', "cron"),
         ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\nargs={ano="{year}"}', "unknown placeholder"),
-        ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\n'
-         '[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"',
-         "used twice"),
+        (
+            '[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\n'
+            '[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"',
+            "used twice",
+        ),
         ('timezone="Mars/Olympus"', "unknown timezone"),
         ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\npaused="yes"', "paused"),
         ('[[schedule]]\nname="a"\ncron="0 6 * * *"\nspider="pncp"\nargs={_job="x"}', "reserved"),
@@ -114,8 +124,10 @@ class FakeClient:
 
 
 def test_fire_schedules_then_skips_the_same_run():
-    schedule = parse_schedule('timezone="America/Sao_Paulo"\n[[schedule]]\nname="d"\ncron="0 6 * * *"\n'
-                              'spider="pncp"\nargs={ano="{ano}"}\nsettings={LOG_LEVEL="INFO"}')
+    schedule = parse_schedule(
+        'timezone="America/Sao_Paulo"\n[[schedule]]\nname="d"\ncron="0 6 * * *"\n'
+        'spider="pncp"\nargs={ano="{ano}"}\nsettings={LOG_LEVEL="INFO"}'
+    )
     entry = schedule.entries[0]
     client = FakeClient()
     now = datetime(2026, 5, 1, 6, 0, tzinfo=SP)

@@ -24,13 +24,16 @@ def row(dfd):
 
 
 # -- paginator walk ---------------------------------------------------------------------------
-@pytest.mark.parametrize("current,target,visible,step", [
-    (1, 1, [1, 2, 3, 4, 5], None),       # already there
-    (1, 3, [1, 2, 3, 4, 5], 3),          # visible: straight to it
-    (1, 12, [1, 2, 3, 4, 5], 5),         # not visible: the nearest button
-    (5, 12, [3, 4, 5, 6, 7], 7),
-    (12, 2, [10, 11, 12], 10),           # backwards
-])
+@pytest.mark.parametrize(
+    "current,target,visible,step",
+    [
+        (1, 1, [1, 2, 3, 4, 5], None),  # already there
+        (1, 3, [1, 2, 3, 4, 5], 3),  # visible: straight to it
+        (1, 12, [1, 2, 3, 4, 5], 5),  # not visible: the nearest button
+        (5, 12, [3, 4, 5, 6, 7], 7),
+        (12, 2, [10, 11, 12], 10),  # backwards
+    ],
+)
 def test_next_paginator_step(current, target, visible, step):
     assert next_paginator_step(current, target, visible) == step
 
@@ -44,21 +47,33 @@ def test_a_paginator_that_offers_no_way_forward_is_a_page_error():
 
 # -- reading a table state ----------------------------------------------------------------------
 def test_list_page_from_state_reads_rows_and_paginator_numbers():
-    state = {"headers": HEADERS, "rows": [row("7/2025"), row("8/2024"), ["Nenhum registro encontrado"]],
-             "current": "2", "pages": ["1", "2", "3"], "report": "Mostrando 21 a 22 de 1.022 registros"}
+    state = {
+        "headers": HEADERS,
+        "rows": [row("7/2025"), row("8/2024"), ["Nenhum registro encontrado"]],
+        "current": "2",
+        "pages": ["1", "2", "3"],
+        "report": "Mostrando 21 a 22 de 1.022 registros",
+    }
     page = list_page_from_state(state)
     assert (page.page, page.total, page.first, page.last) == (2, 1022, 21, 22)
     assert page.pages == 52  # 1022 rows of 20 a page, though only 3 buttons show
     assert [r["dfd"] for r in page.rows] == ["7/2025", "8/2024"]  # the message row is not a DFD
-    assert page.rows[0] == {"dfd": "7/2025", "requisitante": "DTI", "descricao": "Notebooks",
-                            "valor": "R$ 1.234,56", "situacao": "Rascunho", "uasg": "110511"}
+    assert page.rows[0] == {
+        "dfd": "7/2025",
+        "requisitante": "DTI",
+        "descricao": "Notebooks",
+        "valor": "R$ 1.234,56",
+        "situacao": "Rascunho",
+        "uasg": "110511",
+    }
     assert page.expected_rows == 2
 
 
 def test_list_page_without_a_uasg_column_and_with_changed_headers():
     headers = ["", "", "Tipo", *HEADERS[3:]]
-    page = list_page_from_state({"headers": headers, "rows": [row("7/2025")], "current": "1", "pages": ["1"],
-                                 "report": None})
+    page = list_page_from_state(
+        {"headers": headers, "rows": [row("7/2025")], "current": "1", "pages": ["1"], "report": None}
+    )
     assert page.rows[0]["uasg"] is None and page.expected_rows is None and page.pages == 1
     with pytest.raises(PgcPageError, match="unexpected DFD table headers"):
         list_page_from_state({"headers": ["DFD", "Valor"], "rows": [], "current": "1", "pages": [], "report": None})
@@ -85,22 +100,34 @@ def card(n):
 
 
 def test_tab_progress_counts_cards_against_the_total_label():
-    assert tab_progress({"total": "Total de registros: 3", "cards": [card(1), card(2)]}, []) == \
-        ([card(1), card(2)], 3, False)
-    assert tab_progress({"total": "Total de registros: 3", "cards": [card(3)]}, [card(1), card(2)]) == \
-        ([card(3)], 3, True)
+    assert tab_progress({"total": "Total de registros: 3", "cards": [card(1), card(2)]}, []) == (
+        [card(1), card(2)],
+        3,
+        False,
+    )
+    assert tab_progress({"total": "Total de registros: 3", "cards": [card(3)]}, [card(1), card(2)]) == (
+        [card(3)],
+        3,
+        True,
+    )
 
 
 def test_tab_progress_waits_for_half_rendered_cards():
     assert tab_progress({"total": "Total de registros: 2", "cards": [card(1), None]}, []) == ([], 2, False)
-    assert tab_progress({"total": "Total de registros: 2", "cards": [card(1), {"contratacao": None}]}, []) == \
-        ([], 2, False)
+    assert tab_progress({"total": "Total de registros: 2", "cards": [card(1), {"contratacao": None}]}, []) == (
+        [],
+        2,
+        False,
+    )
 
 
-@pytest.mark.parametrize("state", [
-    {"total": "Total de registros: 0", "cards": [None], "empty": "Nenhuma contratação encontrada."},
-    {"total": None, "cards": [None], "empty": "Nenhuma contratação encontrada."},  # message only (§3.3)
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"total": "Total de registros: 0", "cards": [None], "empty": "Nenhuma contratação encontrada."},
+        {"total": None, "cards": [None], "empty": "Nenhuma contratação encontrada."},  # message only (§3.3)
+    ],
+)
 def test_an_empty_tab_is_complete_with_or_without_its_total_label(state):
     assert tab_progress(state, []) == ([], 0, True)
 
@@ -110,14 +137,19 @@ def test_a_tab_with_neither_label_nor_message_is_not_finished():
 
 
 # -- the unit in the app's header and the login outcome -------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("UASG 110511 — COORDENAÇÃO-GERAL DE LOGÍSTICA", ("110511", "COORDENAÇÃO-GERAL DE LOGÍSTICA", None)),
-    ("UASG 200014 - PR-ARQUIVO NACIONAL-RJ (CNPJ 00.394.411/0001-09)",
-     ("200014", "PR-ARQUIVO NACIONAL-RJ", "00394411000109")),
-    ("UASG 200014 - X (CNPJ 00.394.411/0001-00)", ("200014", "X", None)),  # wrong check digits: not a CNPJ
-    ("Compras.gov.br", (None, None, None)),
-    (None, (None, None, None)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("UASG 110511 — COORDENAÇÃO-GERAL DE LOGÍSTICA", ("110511", "COORDENAÇÃO-GERAL DE LOGÍSTICA", None)),
+        (
+            "UASG 200014 - PR-ARQUIVO NACIONAL-RJ (CNPJ 00.394.411/0001-09)",
+            ("200014", "PR-ARQUIVO NACIONAL-RJ", "00394411000109"),
+        ),
+        ("UASG 200014 - X (CNPJ 00.394.411/0001-00)", ("200014", "X", None)),  # wrong check digits: not a CNPJ
+        ("Compras.gov.br", (None, None, None)),
+        (None, (None, None, None)),
+    ],
+)
 def test_parse_unidade(text, expected):
     got = parse_unidade(text)
     assert (got["uasg"], got["nome_uasg"], got["orgao_cnpj"]) == expected

@@ -37,8 +37,9 @@ def test_api_needs_a_session_that_expires_and_faults_switch_through_the_shared_e
     async def scenario(client):
         out = {}
         out["anon"] = (await fetch(client, f"{API}/pcas"))[0]
-        out["set"] = await fetch(client, "/__sandbox__/faults", "POST",
-                                 {"pgc": {"session_ttl_s": 0, "spinner_ms": 0, "page_size": 10}})
+        out["set"] = await fetch(
+            client, "/__sandbox__/faults", "POST", {"pgc": {"session_ttl_s": 0, "spinner_ms": 0, "page_size": 10}}
+        )
         out["bad"] = await fetch(client, "/__sandbox__/faults", "POST", {"pgc": {"nonsense": 1}})
         await post_form(client, LOGIN, {"txtLogin": "99999999999", "txtSenha": "sandbox-demo"})
         out["expired"] = (await fetch(client, f"{API}/dfds?pca=2025&pagina=1"))[0]

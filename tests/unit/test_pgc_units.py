@@ -18,27 +18,33 @@ from sandbox.pgc.data import MAX_DFDS, Dataset
 from sandbox.pgc.server import MSG_BLOCKED, MSG_EXPIRED, MSG_REVOKED, MSG_WRONG
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("157/2025 - Aquisição de notebooks", "157/2025"),
-    ("  030/2024 – Limpeza", "30/2024"),
-    ("DFD nº 12/2025 Serviço", "12/2025"),
-    ("Aquisição de 10/2025 cadeiras", None),
-    ("Aquisição de cadeiras", None),
-    ("1234567/2025 x", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("157/2025 - Aquisição de notebooks", "157/2025"),
+        ("  030/2024 – Limpeza", "30/2024"),
+        ("DFD nº 12/2025 Serviço", "12/2025"),
+        ("Aquisição de 10/2025 cadeiras", None),
+        ("Aquisição de cadeiras", None),
+        ("1234567/2025 x", None),
+        (None, None),
+    ],
+)
 def test_dfd_from_descricao(text, expected):
     assert dfd_from_descricao(text) == expected
 
 
-@pytest.mark.parametrize("message,reason", [
-    (MSG_WRONG.format(n=5), "wrong_credentials"),
-    (MSG_EXPIRED, "password_expired"),
-    (MSG_REVOKED, "password_revoked"),
-    (MSG_BLOCKED, "account_blocked"),
-    ("Captcha inválido (ERL0000900). Tente novamente.", "captcha_failed"),
-    ("Usuário ou senha inválidos", "wrong_credentials"),
-])
+@pytest.mark.parametrize(
+    "message,reason",
+    [
+        (MSG_WRONG.format(n=5), "wrong_credentials"),
+        (MSG_EXPIRED, "password_expired"),
+        (MSG_REVOKED, "password_revoked"),
+        (MSG_BLOCKED, "account_blocked"),
+        ("Captcha inválido (ERL0000900). Tente novamente.", "captcha_failed"),
+        ("Usuário ou senha inválidos", "wrong_credentials"),
+    ],
+)
 def test_login_messages_are_classified(message, reason):
     assert classify_login_message(message) == reason
 

@@ -20,8 +20,15 @@ CNPJ = "00394452000103"
 
 
 def make_spider(**settings):
-    crawler = get_crawler(PncpSpider, {"ORGAO_CNPJ": CNPJ, "PNCP_BASE_URL": "http://127.0.0.1:9",
-                                       "DADOS_ABERTOS_BASE_URL": "http://127.0.0.1:9", **settings})
+    crawler = get_crawler(
+        PncpSpider,
+        {
+            "ORGAO_CNPJ": CNPJ,
+            "PNCP_BASE_URL": "http://127.0.0.1:9",
+            "DADOS_ABERTOS_BASE_URL": "http://127.0.0.1:9",
+            **settings,
+        },
+    )
     spider = PncpSpider.from_crawler(crawler, ano="2025")
     crawler.spider = spider
     crawler.stats.open_spider()
@@ -44,9 +51,16 @@ def answer(request: Request, body, status=200) -> TextResponse:
 
 
 def item(numero, grupo="120645-1/2025", valor=10.5):
-    return {"numeroItem": numero, "descricao": f"item {numero}", "valorTotal": valor, "quantidade": 1,
-            "grupoContratacaoCodigo": grupo, "grupoContratacaoNome": "GRUPO", "categoriaItemPcaNome": "Material",
-            "dataDesejada": "2025-05-01"}
+    return {
+        "numeroItem": numero,
+        "descricao": f"item {numero}",
+        "valorTotal": valor,
+        "quantidade": 1,
+        "grupoContratacaoCodigo": grupo,
+        "grupoContratacaoNome": "GRUPO",
+        "categoriaItemPcaNome": "Material",
+        "dataDesejada": "2025-05-01",
+    }
 
 
 def fetch_plan(spider, rows, expected=None):
@@ -94,8 +108,11 @@ def test_a_hostile_valor_total_reaches_validation_as_read_and_json_safe(spider, 
 
 def test_a_valid_demanda_still_sums_its_items(spider):
     no_enrichment(spider)
-    [demanda] = [d for d in fetch_plan(spider, [item(1, valor=0.3333), item(2, valor=0.3333), item(3, valor=0.3333)])
-                 if isinstance(d, Demanda)]
+    [demanda] = [
+        d
+        for d in fetch_plan(spider, [item(1, valor=0.3333), item(2, valor=0.3333), item(3, valor=0.3333)])
+        if isinstance(d, Demanda)
+    ]
     assert str(validate(demanda).valor) == "1.00"
 
 
@@ -105,8 +122,13 @@ def enrich(spider, row):
     return [d for d in fetch_plan(spider, [item(7, valor=100.0)]) if isinstance(d, Demanda)]
 
 
-DA_ROW = {"codigoUasg": "120645", "numeroItemPncp": 7, "descricaoArtefato": "30/2024",
-          "dataInicioProcessoCompra": "2025-02-10T22:14:53", "dataFimProcessoCompra": "2025-08-09T00:00:00"}
+DA_ROW = {
+    "codigoUasg": "120645",
+    "numeroItemPncp": 7,
+    "descricaoArtefato": "30/2024",
+    "dataInicioProcessoCompra": "2025-02-10T22:14:53",
+    "dataFimProcessoCompra": "2025-08-09T00:00:00",
+}
 
 
 def test_a_dados_abertos_row_with_a_malformed_dfd_keeps_the_pncp_demanda(spider):

@@ -28,8 +28,10 @@ def test_strip_query_drops_tokens():
 
 
 def test_redact_text_masks_every_url_in_a_message():
-    message = ("DATABASE_URL='postgresql://app:p@ss@db:x/y' is not valid; also http://u:tok@grid:4444/status "
-               "and password='quoted secret' left")
+    message = (
+        "DATABASE_URL='postgresql://app:p@ss@db:x/y' is not valid; also http://u:tok@grid:4444/status "
+        "and password='quoted secret' left"
+    )
     out = redact_text(message)
     assert "p@ss" not in out and "tok" not in out and "quoted secret" not in out
     assert "postgresql://app:***@db:x/y" in out and "http://u:***@grid:4444/status" in out

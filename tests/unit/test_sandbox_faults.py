@@ -57,8 +57,14 @@ def test_http429_every_nth_api_request_is_an_f5_html_page_without_retry_after():
         for _ in range(7):
             await fetch(client, "/__sandbox__/health")  # control requests are not counted
             async with client.get(CONSOLIDADO) as response:
-                got.append((response.status, response.headers.get("Content-Type", ""),
-                            "Retry-After" in response.headers, await response.text()))
+                got.append(
+                    (
+                        response.status,
+                        response.headers.get("Content-Type", ""),
+                        "Retry-After" in response.headers,
+                        await response.text(),
+                    )
+                )
         _, stats, _ = await fetch(client, "/__sandbox__/requests")
         await set_faults(client, http429_every=3)  # counters restart
         after_reset = await statuses(client, CONSOLIDADO, 3)
@@ -124,9 +130,11 @@ def test_max_in_flight_counts_concurrent_api_requests_and_concurrency_limit_answ
 def test_no_rows_modes(mode, status, body):
     async def scenario(client):
         await set_faults(client, no_rows=mode)
-        return (await fetch(client, f"{ITENS}/999/itens?pagina=1"),
-                await fetch(client, f"{ITENS}/consolidado/unidades?pagina=50"),
-                await fetch(client, "/api/consulta/v1/pca/?anoPca=2025&codigoClassificacaoSuperior=0000&pagina=1"))
+        return (
+            await fetch(client, f"{ITENS}/999/itens?pagina=1"),
+            await fetch(client, f"{ITENS}/consolidado/unidades?pagina=50"),
+            await fetch(client, "/api/consulta/v1/pca/?anoPca=2025&codigoClassificacaoSuperior=0000&pagina=1"),
+        )
 
     for got_status, got_body, _ in serve(scenario):
         assert got_status == status

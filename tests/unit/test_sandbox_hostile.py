@@ -49,8 +49,13 @@ def test_valor_total_of_the_first_item_is_served_as_raw_json():
 def test_declared_counts_ignored_pagina_and_broken_rows():
     async def scenario(client):
         seq = await first_plan(client)
-        await set_faults(client, declared_quantidade=10**9, declared_total_paginas=10**8, ignore_pagina=True,
-                         dadosabertos_bad_rows="dfd")
+        await set_faults(
+            client,
+            declared_quantidade=10**9,
+            declared_total_paginas=10**8,
+            ignore_pagina=True,
+            dadosabertos_bad_rows="dfd",
+        )
         _, count, _ = await fetch(client, f"{PCA}/{seq}/itens/quantidade")
         _, page1, _ = await fetch(client, f"{PCA}/{seq}/itens?pagina=1&tamanhoPagina=5")
         _, page9, _ = await fetch(client, f"{PCA}/{seq}/itens?pagina=9&tamanhoPagina=5")

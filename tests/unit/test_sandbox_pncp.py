@@ -29,10 +29,14 @@ def consulta_schema(name: str) -> set[str]:
 def test_spec_paths_exist_for_every_route_served():
     integracao = json.loads((OPENAPI / "pncp_integracao_api-docs_baliza_0779e1b.json").read_text())["paths"]
     consulta = json.loads((OPENAPI / "pncp_consulta_api-docs_baliza_0779e1b.json").read_text())["paths"]
-    for path in ("/v1/orgaos/{cnpj}/pca/{ano}/consolidado", "/v1/orgaos/{cnpj}/pca/{ano}/consolidado/unidades",
-                 "/v1/orgaos/{cnpj}/pca/{ano}/quantidade", "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/itens",
-                 "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/itens/quantidade",
-                 "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/consolidado"):
+    for path in (
+        "/v1/orgaos/{cnpj}/pca/{ano}/consolidado",
+        "/v1/orgaos/{cnpj}/pca/{ano}/consolidado/unidades",
+        "/v1/orgaos/{cnpj}/pca/{ano}/quantidade",
+        "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/itens",
+        "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/itens/quantidade",
+        "/v1/orgaos/{cnpj}/pca/{ano}/{sequencial}/consolidado",
+    ):
         assert "get" in integracao[path]
     assert {"/v1/pca/", "/v1/pca/atualizacao"} <= set(consulta)
 
@@ -118,10 +122,12 @@ def test_empty_and_unknown_plans_answer_204():
             empty = [u for u in unidades if u["quantidade"] == 0]
             if empty:
                 seq = empty[0]["sequencialPca"]
-                return (await fetch(client, f"{INTEGRACAO}/{ano}/{seq}/itens?pagina=1&tamanhoPagina=10"),
-                        await fetch(client, f"{INTEGRACAO}/{ano}/{seq}/itens/quantidade"),
-                        await fetch(client, f"{INTEGRACAO}/{ano}/999/itens?pagina=1"),
-                        await fetch(client, f"{INTEGRACAO}/{ano}/999/itens/quantidade"))
+                return (
+                    await fetch(client, f"{INTEGRACAO}/{ano}/{seq}/itens?pagina=1&tamanhoPagina=10"),
+                    await fetch(client, f"{INTEGRACAO}/{ano}/{seq}/itens/quantidade"),
+                    await fetch(client, f"{INTEGRACAO}/{ano}/999/itens?pagina=1"),
+                    await fetch(client, f"{INTEGRACAO}/{ano}/999/itens/quantidade"),
+                )
         raise AssertionError("the data set has no empty plan")
 
     itens, quantidade, unknown, unknown_qty = serve(scenario)
@@ -130,11 +136,14 @@ def test_empty_and_unknown_plans_answer_204():
     assert unknown[:2] == (204, None) and unknown_qty[:2] == (204, None)
 
 
-@pytest.mark.parametrize("query, fragment", [
-    ("pagina=0&tamanhoPagina=10", "pagina"),
-    ("pagina=1&tamanhoPagina=0", "tamanhoPagina"),
-    ("pagina=abc", 'For input string: "abc"'),
-])
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ("pagina=0&tamanhoPagina=10", "pagina"),
+        ("pagina=1&tamanhoPagina=0", "tamanhoPagina"),
+        ("pagina=abc", 'For input string: "abc"'),
+    ],
+)
 def test_integracao_bad_parameters_are_spring_400s(query, fragment):
     async def scenario(client):
         return await fetch(client, f"{INTEGRACAO}/2025/1/itens?{query}")
@@ -162,8 +171,9 @@ def test_consulta_pca_envelope_counts_items_and_repeats_headers_across_pages():
     async def scenario(client):
         pages, pagina = [], 1
         while True:
-            status, page, _ = await _consulta(client, f"anoPca=2025&codigoClassificacaoSuperior=7510&pagina={pagina}"
-                                                      f"&tamanhoPagina=10")
+            status, page, _ = await _consulta(
+                client, f"anoPca=2025&codigoClassificacaoSuperior=7510&pagina={pagina}&tamanhoPagina=10"
+            )
             if status == 204:
                 return pages
             pages.append(page)
@@ -182,14 +192,23 @@ def test_consulta_pca_envelope_counts_items_and_repeats_headers_across_pages():
     assert len(ids) > len(set(ids))  # a plan's header repeats on the next page
 
 
-@pytest.mark.parametrize("query, status, message", [
-    ("anoPca=2025&codigoClassificacaoSuperior=7510&pagina=1&tamanhoPagina=9", 400, "Tamanho de página inválido"),
-    ("anoPca=2025&codigoClassificacaoSuperior=7510&pagina=1&tamanhoPagina=501", 400, "Tamanho de página inválido"),
-    ("anoPca=2025&pagina=1", 400,
-     "Required request parameter 'codigoClassificacaoSuperior' for method parameter type String is not present"),
-    ("codigoClassificacaoSuperior=7510&pagina=1", 400,
-     "Required request parameter 'anoPca' for method parameter type Integer is not present"),
-])
+@pytest.mark.parametrize(
+    "query, status, message",
+    [
+        ("anoPca=2025&codigoClassificacaoSuperior=7510&pagina=1&tamanhoPagina=9", 400, "Tamanho de página inválido"),
+        ("anoPca=2025&codigoClassificacaoSuperior=7510&pagina=1&tamanhoPagina=501", 400, "Tamanho de página inválido"),
+        (
+            "anoPca=2025&pagina=1",
+            400,
+            "Required request parameter 'codigoClassificacaoSuperior' for method parameter type String is not present",
+        ),
+        (
+            "codigoClassificacaoSuperior=7510&pagina=1",
+            400,
+            "Required request parameter 'anoPca' for method parameter type Integer is not present",
+        ),
+    ],
+)
 def test_consulta_pca_validation(query, status, message):
     async def scenario(client):
         return await _consulta(client, query)
@@ -208,6 +227,7 @@ def test_atualizacao_datafim_is_exclusive():
         plano = next(u for u in unidades if u["quantidade"])
         day = plano["dataAtualizacaoGlobalPCA"][:10].replace("-", "")
         from datetime import datetime, timedelta
+
         d = datetime.strptime(day, "%Y%m%d")
         nxt = (d + timedelta(days=1)).strftime("%Y%m%d")
         after = (d + timedelta(days=2)).strftime("%Y%m%d")
@@ -240,7 +260,8 @@ def test_atualizacao_quirks():
     assert no_cnpj[0] == 422 and no_cnpj[1]["message"] == "Obrigatório que o CNPJ do órgão seja informado."
     assert too_long[0] == 422
     assert missing[0] == 400 and missing[1]["message"] == (
-        "Required request parameter 'dataFim' for method parameter type String is not present")
+        "Required request parameter 'dataFim' for method parameter type String is not present"
+    )
     assert big_page[0] == 400 and big_page[1]["message"] == "Tamanho de página inválido"
     assert year[0] == 200 and year[1]["totalRegistros"] > 0
     orgaos = {p["orgaoEntidadeCnpj"] for p in year[1]["data"]}

@@ -50,8 +50,14 @@ def test_the_replicas_tell_one_story():
     by_item = {r["numeroItemPncp"]: r["descricaoArtefato"] for r in da}
     assert all(by_item.get(i["numeroItem"]) in pgc | {"40/2025", None} for i in itens)
     assert {code for row in geral["rows"] for code in row["achados"]} == {
-        "SO_NO_PGC", "APROVADA_NAO_PUBLICADA", "PNCP_SEM_DFD_NO_PGC", "CANCELADO_NO_PLANO",
-        "VALOR_DIVERGENTE", "DATAS_DIVERGENTES", "DFD_DUPLICADO"}
+        "SO_NO_PGC",
+        "APROVADA_NAO_PUBLICADA",
+        "PNCP_SEM_DFD_NO_PGC",
+        "CANCELADO_NO_PLANO",
+        "VALOR_DIVERGENTE",
+        "DATAS_DIVERGENTES",
+        "DFD_DUPLICADO",
+    }
     assert geral["resumo"]["SO_NO_PGC"] == {"quantidade": 2, "valor": "48000.00"}
 
 
@@ -64,8 +70,12 @@ def test_a_week_later_one_dfd_added_one_removed_a_value_and_a_status_changed():
 
     rows, missing = serve(scenario)
     assert {(r["tipo"], r["chave"], r["campo"]) for r in rows} == {
-        ("incluida", "14/2025", None), ("removida", "12/2025", None),
-        ("alterada", "3/2025", "valor"), ("alterada", "3/2025", "status"), ("alterada", "10/2025", "status")}
+        ("incluida", "14/2025", None),
+        ("removida", "12/2025", None),
+        ("alterada", "3/2025", "valor"),
+        ("alterada", "3/2025", "status"),
+        ("alterada", "10/2025", "status"),
+    }
     # Only PGC crawled: the other sources are missing, and no finding depends on them.
     assert missing["fontes_ausentes"] == ["FORMACAO", "PNCP"]
     assert {c for row in missing["rows"] for c in row["achados"]} == set()

@@ -9,15 +9,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from sandbox.dataset import MAIN_CNPJ
 from tests.support import FIXTURES, fetch, serve
 
-SAMPLE = (FIXTURES / "reference" / "pgc"  # a public capture, source in the .source.txt beside it
-          / "dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt")
+SAMPLE = (
+    FIXTURES
+    / "reference"
+    / "pgc"  # a public capture, source in the .source.txt beside it
+    / "dadosabertos_pgc_2_consultarPgcDetalheCatalogo_response_fragment.json.txt"
+)
 DA = "/modulo-pgc/1_consultarPgcDetalhe"
 INTEGRACAO = f"/api/pncp/v1/orgaos/{MAIN_CNPJ}/pca"
 
 
 def sample_row_keys() -> set[str]:
     text = SAMPLE.read_text()
-    first = text[text.index("{", text.index("[")): text.index("}", text.index("["))]
+    first = text[text.index("{", text.index("[")) : text.index("}", text.index("["))]
     return set(re.findall(r'"(\w+)":', first))
 
 
@@ -41,8 +45,15 @@ def test_dados_abertos_rows_use_the_real_field_names_and_envelope():
         return await all_da_rows(client, 2025, size=37)
 
     rows, last = serve(scenario)
-    assert set(last) == {"resultado", "totalRegistros", "totalPaginas", "paginasRestantes", "dataHoraConsulta",
-                         "timeZoneAtual", "obs"}
+    assert set(last) == {
+        "resultado",
+        "totalRegistros",
+        "totalPaginas",
+        "paginasRestantes",
+        "dataHoraConsulta",
+        "timeZoneAtual",
+        "obs",
+    }
     assert last["timeZoneAtual"] == "GMT-03:00" and last["paginasRestantes"] == 0
     assert last["obs"] == "Os valores disponiveis estão sujeitos a alterações"
     assert "codigoGrupoNaterial" in sample_row_keys()
@@ -99,17 +110,23 @@ def _independent_demandas(plans_items, da_rows, enriquecimento=True):
         fins = [m[2]["dataFimProcessoCompra"] for m in members if m[2] and m[2]["dataFimProcessoCompra"]]
         valor = sum(Decimal(repr(m[1]["valorTotal"])) for m in members)
         first = members[0][1]
-        out.append({
-            "orgao_cnpj": MAIN_CNPJ, "uasg": members[0][0]["codigoUnidade"], "sequencial_pca": seq,
-            "contratacao": contratacao, "dfd": dfd,
-            "descricao": first["grupoContratacaoNome"] if contratacao else first["descricao"],
-            "categoria": ", ".join(sorted({m[1]["categoriaItemPcaNome"] for m in members})),
-            "valor": str(valor.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
-            "data_desejada": min(m[1]["dataDesejada"] for m in members),
-            "data_inicio": min(inicios)[:10] if inicios else None,
-            "data_fim": max(fins)[:10] if fins else None,
-            "status": "PUBLICADO", "itens": [m[1]["numeroItem"] for m in members],
-        })
+        out.append(
+            {
+                "orgao_cnpj": MAIN_CNPJ,
+                "uasg": members[0][0]["codigoUnidade"],
+                "sequencial_pca": seq,
+                "contratacao": contratacao,
+                "dfd": dfd,
+                "descricao": first["grupoContratacaoNome"] if contratacao else first["descricao"],
+                "categoria": ", ".join(sorted({m[1]["categoriaItemPcaNome"] for m in members})),
+                "valor": str(valor.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+                "data_desejada": min(m[1]["dataDesejada"] for m in members),
+                "data_inicio": min(inicios)[:10] if inicios else None,
+                "data_fim": max(fins)[:10] if fins else None,
+                "status": "PUBLICADO",
+                "itens": [m[1]["numeroItem"] for m in members],
+            }
+        )
     out.sort(key=lambda d: (d["sequencial_pca"], d["contratacao"] or "", d["dfd"] or ""))
     return out
 
@@ -118,8 +135,9 @@ async def _crawl(client, ano):
     _, unidades, _ = await fetch(client, f"{INTEGRACAO}/{ano}/consolidado/unidades?pagina=1&tamanhoPagina=100")
     plans_items = []
     for plano in unidades:
-        status, itens, _ = await fetch(client, f"{INTEGRACAO}/{ano}/{plano['sequencialPca']}/itens"
-                                               f"?pagina=1&tamanhoPagina=100000")
+        status, itens, _ = await fetch(
+            client, f"{INTEGRACAO}/{ano}/{plano['sequencialPca']}/itens?pagina=1&tamanhoPagina=100000"
+        )
         plans_items.append((plano, itens if status == 200 else []))
     rows, _ = await all_da_rows(client, ano)
     return plans_items, rows

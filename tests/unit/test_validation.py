@@ -23,10 +23,18 @@ from procurement_spiders.pipelines.validation import (
 
 def demanda(**overrides) -> Demanda:
     fields = dict(
-        fonte="PGC", chave="30/2021", ano_referencia=2022, dfd=" 030/2021 ",
+        fonte="PGC",
+        chave="30/2021",
+        ano_referencia=2022,
+        dfd=" 030/2021 ",
         descricao="  Adquirir \n microcomputadores ",
-        requisitante=" COORDENAÇÃO  ", valor="R$ 1.096.018,35", status=" Aguardando Análise ",
-        data_inicio="10/02/2022", data_fim="2022-08-09T22:14:53", orgao_cnpj="05.457.283/0001-19", uasg=540004,
+        requisitante=" COORDENAÇÃO  ",
+        valor="R$ 1.096.018,35",
+        status=" Aguardando Análise ",
+        data_inicio="10/02/2022",
+        data_fim="2022-08-09T22:14:53",
+        orgao_cnpj="05.457.283/0001-19",
+        uasg=540004,
     )
     fields.update(overrides)
     return Demanda(**fields)

@@ -111,8 +111,9 @@ class PgcActions:
             return {"ok": False, "erro": "sessao_expirada", "pages": done}
         return {"ok": True, "pages": done}
 
-    def login_and_list_pages(self, ano: int, pages: list[int],
-                             detail_skip: set[str] | None = None) -> Callable[[WebDriver], dict]:
+    def login_and_list_pages(
+        self, ano: int, pages: list[int], detail_skip: set[str] | None = None
+    ) -> Callable[[WebDriver], dict]:
         """After navigating to `start_url`: log in, open PGC, the UASG tab and PCA, then `pages`
         (and, with `detail_skip`, the detail of each row whose DFD is not in it)."""
 
@@ -140,7 +141,13 @@ class PgcActions:
     def tab(self, aba: str, budget: float = 180.0) -> Callable[[WebDriver], dict]:
         def tab(driver: WebDriver) -> dict:
             read = read_tab(driver, aba, self.waits, budget=budget)
-            return {"ok": True, "aba": aba, "total": read.total, "cards": read.cards, "complete": read.complete,
-                    "rounds": read.rounds}
+            return {
+                "ok": True,
+                "aba": aba,
+                "total": read.total,
+                "cards": read.cards,
+                "complete": read.complete,
+                "rounds": read.rounds,
+            }
 
         return self._guard(tab)

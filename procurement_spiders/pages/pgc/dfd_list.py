@@ -49,8 +49,14 @@ class ListPage:
         return 0 if self.total == 0 else self.last - self.first + 1
 
     def as_dict(self) -> dict:
-        return {"page": self.page, "pages": self.pages, "total": self.total, "first": self.first,
-                "last": self.last, "rows": self.rows}
+        return {
+            "page": self.page,
+            "pages": self.pages,
+            "total": self.total,
+            "first": self.first,
+            "last": self.last,
+            "rows": self.rows,
+        }
 
 
 # -- pure decisions ---------------------------------------------------------------------------
@@ -68,8 +74,11 @@ def parse_report(report: str | None) -> tuple[int | None, int | None, int | None
 def list_page_from_state(state: dict[str, Any]) -> ListPage:
     """A table state (READERS.table of pgc.js) -> the page's rows and the paginator's numbers."""
     headers = state["headers"]
-    if (len(headers) < S.COL_SITUACAO or headers[S.COL_DFD - 1] != "DFD"
-            or any(h not in headers for h in S.REQUIRED_HEADERS)):
+    if (
+        len(headers) < S.COL_SITUACAO
+        or headers[S.COL_DFD - 1] != "DFD"
+        or any(h not in headers for h in S.REQUIRED_HEADERS)
+    ):
         raise PgcPageError(f"unexpected DFD table headers: {headers}")
     first, last, total = parse_report(state["report"])
     page = int(state["current"])
@@ -84,14 +93,16 @@ def list_page_from_state(state: dict[str, Any]) -> ListPage:
     for cells in state["rows"]:
         if len(cells) < S.COL_SITUACAO:
             continue  # "Nenhum registro encontrado"
-        rows.append({
-            "dfd": cells[S.COL_DFD - 1],
-            "requisitante": cells[S.COL_REQUISITANTE - 1],
-            "descricao": cells[S.COL_DESCRICAO - 1],
-            "valor": cells[S.COL_VALOR - 1],
-            "situacao": cells[S.COL_SITUACAO - 1],
-            "uasg": cells[S.COL_UASG - 1] if has_uasg else None,
-        })
+        rows.append(
+            {
+                "dfd": cells[S.COL_DFD - 1],
+                "requisitante": cells[S.COL_REQUISITANTE - 1],
+                "descricao": cells[S.COL_DESCRICAO - 1],
+                "valor": cells[S.COL_VALOR - 1],
+                "situacao": cells[S.COL_SITUACAO - 1],
+                "uasg": cells[S.COL_UASG - 1] if has_uasg else None,
+            }
+        )
     return ListPage(page=page, pages=pages, total=total, first=first, last=last, rows=rows)
 
 
@@ -109,8 +120,14 @@ def next_paginator_step(current: int, target: int, visible: list[int]) -> int | 
 
 # -- the page -----------------------------------------------------------------------------------
 def table_args(**extra: Any) -> dict[str, Any]:
-    return session_args(rows=S.TABLE_ROWS, headers=S.TABLE_HEADERS, current=S.PAGINATOR_CURRENT_PAGE,
-                        pages=S.PAGINATOR_PAGES, report=S.PAGINATOR_REPORT, **extra)
+    return session_args(
+        rows=S.TABLE_ROWS,
+        headers=S.TABLE_HEADERS,
+        current=S.PAGINATOR_CURRENT_PAGE,
+        pages=S.PAGINATOR_PAGES,
+        report=S.PAGINATOR_REPORT,
+        **extra,
+    )
 
 
 def select_pca(driver: WebDriver, ano: int, waits: Waits) -> None:
@@ -120,8 +137,14 @@ def select_pca(driver: WebDriver, ano: int, waits: Waits) -> None:
     if label and label[0].startswith(f"PCA {int(ano)} -"):
         return
     option = S.pca_option(ano)
-    found = wait(driver, "option", session_args(option=option, any=S.LI_PCA_ANY, click=S.DROPDOWN_PCA_TOGGLE),
-                 waits, f"the option 'PCA {ano}'", action="click")
+    found = wait(
+        driver,
+        "option",
+        session_args(option=option, any=S.LI_PCA_ANY, click=S.DROPDOWN_PCA_TOGGLE),
+        waits,
+        f"the option 'PCA {ano}'",
+        action="click",
+    )
     if found.get("missing") is not None:
         raise PgcPageError(f"PCA {ano} is not offered; options: {found['missing']}")
     wait(driver, "idle", session_args(click=option), waits, f"the data of PCA {ano}", action="click")
@@ -160,8 +183,14 @@ def goto_page(driver: WebDriver, target: int, waits: Waits, state: dict | None =
         step = next_paginator_step(current, target, [int(p) for p in state["pages"] if p.isdigit()])
         if step is None:
             return state
-        state = wait(driver, "table", table_args(prev=str(current), click=S.paginator_page(step)), waits,
-                     f"page {step} of the DFD table", action="click")["state"]
+        state = wait(
+            driver,
+            "table",
+            table_args(prev=str(current), click=S.paginator_page(step)),
+            waits,
+            f"page {step} of the DFD table",
+            action="click",
+        )["state"]
     raise PgcPageError(f"page {target} not reached")
 
 
@@ -181,8 +210,12 @@ def read_list_page(driver: WebDriver, target: int, waits: Waits, attempts: int =
 def open_dfd_detail(driver: WebDriver, dfd: str, waits: Waits) -> dict[str, str | None]:
     """Open the detail modal of the row whose DFD column is `dfd`, read it, close it."""
     row = S.table_row(dfd)
-    button = wait_until(driver, lambda d: d.find_element(By.XPATH, row).find_element(By.XPATH, S.ROW_DETAIL_BUTTON),
-                        waits, f"the detail button of DFD {dfd}")
+    button = wait_until(
+        driver,
+        lambda d: d.find_element(By.XPATH, row).find_element(By.XPATH, S.ROW_DETAIL_BUTTON),
+        waits,
+        f"the detail button of DFD {dfd}",
+    )
     driver.execute_script("arguments[0].click();", button)
     wait_visible(driver, S.DETAIL_TITLE, waits, "the DFD detail modal")
     app_idle(driver, waits)

@@ -55,12 +55,26 @@ def login_page_args(**extra: Any) -> dict[str, Any]:
     return {"spinner": SPINNER, "expired": SESSION_EXPIRED, "login_marks": [], **extra}
 
 
-def wait(driver: WebDriver, check: str, args: dict[str, Any], waits: Waits, what: str, *,
-         action: str | None = None, timeout: float | None = None) -> dict:
+def wait(
+    driver: WebDriver,
+    check: str,
+    args: dict[str, Any],
+    waits: Waits,
+    what: str,
+    *,
+    action: str | None = None,
+    timeout: float | None = None,
+) -> dict:
     """Run ACTIONS[action] once, then wait in the page until CHECKS[check] holds."""
-    value = engine.wait_in_page(driver, dict(args, check=check, action=action), library=library(),
-                                timeout=waits.timeout if timeout is None else timeout, poll=waits.poll,
-                                what=what, timeout_error=PgcTimeout)
+    value = engine.wait_in_page(
+        driver,
+        dict(args, check=check, action=action),
+        library=library(),
+        timeout=waits.timeout if timeout is None else timeout,
+        poll=waits.poll,
+        what=what,
+        timeout_error=PgcTimeout,
+    )
     if value.get("expired"):
         raise PgcSessionExpired("the PGC session expired")
     if value.get("error"):
@@ -68,11 +82,13 @@ def wait(driver: WebDriver, check: str, args: dict[str, Any], waits: Waits, what
     return value
 
 
-def wait_until(driver: WebDriver, check: Callable[[WebDriver], Any], waits: Waits, what: str,
-               timeout: float | None = None) -> Any:
+def wait_until(
+    driver: WebDriver, check: Callable[[WebDriver], Any], waits: Waits, what: str, timeout: float | None = None
+) -> Any:
     """A Python condition (for waits that span a navigation or a window switch)."""
-    return engine.wait_until(driver, check, waits.timeout if timeout is None else timeout, waits.poll,
-                             what=what, timeout_error=PgcTimeout)
+    return engine.wait_until(
+        driver, check, waits.timeout if timeout is None else timeout, waits.poll, what=what, timeout_error=PgcTimeout
+    )
 
 
 def wait_visible(driver: WebDriver, xpath: str, waits: Waits, what: str) -> None:

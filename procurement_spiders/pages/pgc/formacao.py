@@ -75,8 +75,15 @@ def read_tab(driver: WebDriver, aba: str, waits: Waits, budget: float = 180.0, s
     click(driver, S.tab(aba), waits, f"the tab {aba}")
     wait_visible(driver, panel, waits, f"the panel of tab {aba}")
     app_idle(driver, waits)
-    args = session_args(panel=panel, cards=S.TAB_CARDS, base=S.CARD_BASE, fields=S.CARD_FIELDS,
-                        total=S.TAB_TOTAL_LABEL, empty=S.TAB_EMPTY_MESSAGE, start=0)
+    args = session_args(
+        panel=panel,
+        cards=S.TAB_CARDS,
+        base=S.CARD_BASE,
+        fields=S.CARD_FIELDS,
+        total=S.TAB_TOTAL_LABEL,
+        empty=S.TAB_EMPTY_MESSAGE,
+        start=0,
+    )
     cards: list[dict] = []
     stale = rounds = 0
     deadline = time.monotonic() + budget
@@ -96,8 +103,15 @@ def read_tab(driver: WebDriver, aba: str, waits: Waits, budget: float = 180.0, s
         rounds += 1
         stale += 1
         try:
-            grown = wait(driver, "cards", dict(args, before=state["count"], anchor=S.TAB_SCROLL_ANCHOR), waits,
-                         f"more cards in tab {aba}", action="scroll_end", timeout=min(waits.timeout, SCROLL_WAIT))
+            grown = wait(
+                driver,
+                "cards",
+                dict(args, before=state["count"], anchor=S.TAB_SCROLL_ANCHOR),
+                waits,
+                f"more cards in tab {aba}",
+                action="scroll_end",
+                timeout=min(waits.timeout, SCROLL_WAIT),
+            )
             state = grown["state"]
         except PgcTimeout:
             state = read(driver, "cards", args)

@@ -53,10 +53,16 @@ def _outcome(driver: WebDriver) -> str | None:
 def login_legacy(driver: WebDriver, cpf: str, senha: str, waits: Waits) -> None:
     """On the legacy Comprasnet login page: Governo panel, CPF + senha, submit, wait for the área
     de trabalho."""
-    (_, inp_shown), = probe(driver, S.INPUT_LOGIN)
+    ((_, inp_shown),) = probe(driver, S.INPUT_LOGIN)
     if not inp_shown:
-        wait(driver, "visible", login_page_args(xpath=S.INPUT_LOGIN, click=S.BTN_EXPAND_GOVERNO), waits,
-             "the 'Governo' login panel", action="click")
+        wait(
+            driver,
+            "visible",
+            login_page_args(xpath=S.INPUT_LOGIN, click=S.BTN_EXPAND_GOVERNO),
+            waits,
+            "the 'Governo' login panel",
+            action="click",
+        )
     for field_id, value in ((S.INPUT_LOGIN_ID, cpf), (S.INPUT_SENHA_ID, senha)):
         element = driver.find_element(By.ID, field_id)
         element.clear()

@@ -17,8 +17,10 @@ BTN_EXPAND_GOVERNO = "//button[contains(@class,'expand') and contains(@class,'go
 INPUT_LOGIN_ID = "txtLogin"
 INPUT_SENHA_ID = "txtSenha"
 INPUT_LOGIN = f"//*[@id='{INPUT_LOGIN_ID}']"
-BTN_LOGIN_SUBMIT = ("//button[@onclick='frmLoginGoverno_submit(); return false;']"
-                    " | //form[@id='frmLoginGoverno']//button[contains(.,'Entrar')]")
+BTN_LOGIN_SUBMIT = (
+    "//button[@onclick='frmLoginGoverno_submit(); return false;']"
+    " | //form[@id='frmLoginGoverno']//button[contains(.,'Entrar')]"
+)
 LOGIN_MESSAGE = "//*[@id='mensagem-erro'] | //div[contains(@class,'br-message') and contains(@class,'danger')]"
 # Messages of the login pages, classified (texts as the portal words them; reference §2.1).
 # Matched case-insensitively on whitespace-normalised text ("a senha será bloqueada" is a warning
@@ -132,12 +134,21 @@ def legacy_replay() -> dict[str, object]:
     """The absolute XPaths a replay of the legacy macro uses (bench/pgc.py): one element each, found
     by WebDriver, no in-page scripts. Tab-relative paths are composed here, not by the caller."""
     return {
-        "login_path": LOGIN_PATH, "expand_governo": BTN_EXPAND_GOVERNO, "input_login_id": INPUT_LOGIN_ID,
-        "input_senha_id": INPUT_SENHA_ID, "login_submit": BTN_LOGIN_SUBMIT, "pgc_access": DIV_PGC_ACCESS,
-        "minha_uasg_id": RADIO_MINHA_UASG_ID, "dropdown_pca": DROPDOWN_PCA, "pca_option": pca_option,
-        "table_rows": TABLE_ROWS, "paginator_next": PAGINATOR_NEXT,
+        "login_path": LOGIN_PATH,
+        "expand_governo": BTN_EXPAND_GOVERNO,
+        "input_login_id": INPUT_LOGIN_ID,
+        "input_senha_id": INPUT_SENHA_ID,
+        "login_submit": BTN_LOGIN_SUBMIT,
+        "pgc_access": DIV_PGC_ACCESS,
+        "minha_uasg_id": RADIO_MINHA_UASG_ID,
+        "dropdown_pca": DROPDOWN_PCA,
+        "pca_option": pca_option,
+        "table_rows": TABLE_ROWS,
+        "paginator_next": PAGINATOR_NEXT,
         "columns": (COL_DFD, COL_REQUISITANTE, COL_DESCRICAO, COL_VALOR, COL_SITUACAO),
-        "formacao": BTN_FORMACAO_PCA, "abas": ABAS, "tab": tab,
+        "formacao": BTN_FORMACAO_PCA,
+        "abas": ABAS,
+        "tab": tab,
         "tab_total": lambda aba: in_tab(aba, TAB_TOTAL_LABEL),
         "tab_cards": lambda aba: in_tab(aba, TAB_CARDS),
         "tab_scroll_anchor": lambda aba: in_tab(aba, TAB_SCROLL_ANCHOR),
