@@ -7,7 +7,6 @@ and every component reads it from there. Defaults are written once: in the Confi
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
@@ -16,27 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
 from scrapy.settings import BaseSettings
 
+from procurement_spiders.config_reader import ConfigError, Reader, check_url, env_file_values
 from procurement_spiders.parsing.identifiers import InvalidIdentifier, normalize_cnpj
-from procurement_spiders.parsing.messages import clip
 from procurement_spiders.parsing.web_users import UsersError, parse_users
 from procurement_spiders.redaction import redact_url
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMATS = ("text", "json")
 PGC_LOGIN_MODES = ("auto", "attended")
-_TRUE = {"1", "true", "yes", "on", "sim"}
-_FALSE = {"0", "false", "no", "off", "nao", "não", ""}
-_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only: "１２" is not a setting value
-_NUMBER = re.compile(r"[+-]?([0-9]{1,18}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
-
-
-class ConfigError(ValueError):
-    """A setting has a value the project cannot use; the message names the setting."""
 
 
 def _int(default: int, lo: int, hi: int) -> Any:
@@ -126,80 +115,6 @@ class Config:
         return out
 
 
-def _env_file_values(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
-class _Reader:
-    def __init__(self, env: Mapping[str, str]):
-        self.env = env
-
-    def raw(self, name: str) -> str | None:
-        value = self.env.get(name)
-        if value is None:
-            return None
-        value = value.strip()
-        return value if value != "" else None
-
-    def text(self, name: str, default: str | None) -> str | None:
-        value = self.raw(name)
-        return default if value is None else value
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.raw(name)
-        if value is None:
-            return default
-        low = value.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ConfigError(f"{name}={clip(value)} is not a boolean (use true or false)")
-
-    def ranged(self, name: str, default: float, kind: str, lo: float, hi: float) -> Any:
-        """A whole number (kind "int") or a finite number within [lo, hi]."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        pattern, what = (_INTEGER, "a whole number") if kind == "int" else (_NUMBER, "a number")
-        if not pattern.fullmatch(value):
-            raise ConfigError(f"{name}={clip(value)} is not {what}")
-        number = int(value) if kind == "int" else float(value)
-        if not (math.isfinite(number) and lo <= number <= hi):
-            bounds = f"{lo} and {hi}" if kind == "int" else f"{lo:g} and {hi:g}"
-            raise ConfigError(f"{name}={clip(value)} must be between {bounds}")
-        return number
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        value = value.upper() if upper else value.lower()
-        if value not in choices:
-            raise ConfigError(f"{name}={clip(value)} must be one of: {', '.join(choices)}")
-        return value
-
-    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
-        value = self.raw(name)
-        if value is None:
-            return default
-        check_url(name, value, schemes)
-        return value.rstrip("/")
-
-
-def check_url(name: str, value: str, schemes: tuple[str, ...] = ("http", "https")) -> None:
-    shown = clip(redact_url(value))
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        raise ConfigError(f"{name}={shown} is not a valid URL") from None
-    if parts.scheme not in schemes or not parts.hostname or not port_ok or " " in value:
-        raise ConfigError(f"{name}={shown} is not a valid URL (expected {'|'.join(schemes)}://host[:port])")
-
-
 def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Config:
     """Read the configuration from `environ` (default: the process environment) over `.env`.
 
@@ -207,9 +122,9 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
     """
     if env_file is None:
         env_file = Path(os.environ.get("PROCUREMENT_ENV_FILE", ".env"))
-    merged: dict[str, str] = dict(_env_file_values(env_file))
+    merged: dict[str, str] = dict(env_file_values(env_file))
     merged.update(os.environ if environ is None else environ)
-    r = _Reader(merged)
+    r = Reader(merged)
 
     values: dict[str, Any] = {}
     for f in fields(Config):  # every number: typed and range-checked the same way
@@ -280,7 +195,7 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
     )
 
 
-def _web_fields(r: _Reader) -> dict[str, Any]:
+def _web_fields(r: Reader) -> dict[str, Any]:
     """WEB_USERS is checked here (a bad entry stops the start, naming the entry, never the hash)."""
     users = r.text("WEB_USERS", None)
     try:
