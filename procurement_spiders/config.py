@@ -7,6 +7,7 @@ and every component reads it from there. Defaults are written once: in the Confi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
@@ -101,6 +103,10 @@ class Config:
     web_users: str | None = _secret()
     web_session_secret: str | None = _secret()
     metrics_public: bool = False
+    # National crawl (pncp_nacional): shared queue, key prefix, this worker's source address
+    redis_url: str | None = field(default=None, repr=False)  # unset: one process, no Redis
+    redis_key_prefix: str = "procurement"
+    bind_address: str | None = None  # an IP of this machine the worker's requests leave from
 
     def public_dict(self) -> dict[str, object]:
         """The configuration without secrets, safe for logs and coleta records."""
@@ -109,7 +115,7 @@ class Config:
             value = getattr(self, f.name)
             if f.metadata.get("secret"):
                 value = "***" if value else None
-            elif f.name == "database_url" and value:
+            elif f.name in ("database_url", "redis_url") and value:
                 value = redact_url(value)
             out[f.name] = value
         return out
@@ -192,7 +198,28 @@ def load_config(environ: Mapping[str, str] | None = None, env_file: Path | None 
         scrapyd_username=r.text("SCRAPYD_USERNAME", None),
         scrapyd_password=r.text("SCRAPYD_PASSWORD", None),
         **_web_fields(r),
+        **national_settings(r),
     )
+
+
+def national_settings(r: Reader) -> dict[str, Any]:
+    """REDIS_URL (redis:// or rediss://, a database number at most 15), REDIS_KEY_PREFIX, BIND_ADDRESS."""
+    redis_url = r.text("REDIS_URL", None)
+    if redis_url is not None:
+        check_url("REDIS_URL", redis_url, ("redis", "rediss"))
+        db = urlsplit(redis_url).path.strip("/")
+        if db and (not db.isdigit() or int(db) > 15):
+            raise ConfigError(f"REDIS_URL={redact_url(redis_url)} names database {db[:20]!r}; use 0..15")
+    prefix = r.text("REDIS_KEY_PREFIX", Config.redis_key_prefix) or Config.redis_key_prefix
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", prefix):
+        raise ConfigError("REDIS_KEY_PREFIX must be 1-64 characters of letters, digits, _ . : -")
+    bind = r.text("BIND_ADDRESS", None)
+    if bind is not None:
+        try:
+            bind = str(ipaddress.ip_address(bind))
+        except ValueError:
+            raise ConfigError(f"BIND_ADDRESS={bind[:64]!r} is not an IP address") from None
+    return {"redis_url": redis_url, "redis_key_prefix": prefix, "bind_address": bind}
 
 
 def _web_fields(r: Reader) -> dict[str, Any]:

@@ -1,0 +1,130 @@
+"""The shared coleta of a national run and its completion ledger (migration 006): plain SQL.
+
+Every worker of a run joins the one `running` coleta of spider pncp_nacional for the year (the
+first creates it, under an advisory lock). Tasks are written `pendente` before their requests
+are queued; a plan becomes `feita` in the transaction that COPYs its demandas, so a plan read
+twice is stored once. The coleta closes when nothing is pending.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+import psycopg
+
+from procurement_spiders.storage.coletas import copy_demandas, jsonb
+
+SPIDER = "pncp_nacional"
+Task = tuple[str, str, dict[str, Any]]  # (chave, tipo, dados)
+
+
+def join_or_open(conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_id: str | None) -> tuple[int, bool]:
+    """(coleta id, created): the running national coleta of `ano`, created if there is none."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (SPIDER, ano))
+        row = conn.execute(
+            "SELECT id FROM coletas WHERE spider = %s AND ano_referencia = %s AND status = 'running' "
+            "ORDER BY id DESC LIMIT 1", (SPIDER, ano)).fetchone()
+        if row:
+            return int(row[0]), False
+        row = conn.execute(
+            "INSERT INTO coletas (fonte, ano_referencia, spider, job_id, dados, status) "
+            "VALUES ('PNCP', %s, %s, %s, %s, 'running') RETURNING id", (ano, SPIDER, job_id, jsonb(dados))).fetchone()
+        assert row is not None
+        return int(row[0]), True
+
+
+def coleta_status(conn: psycopg.Connection, coleta_id: int) -> str:
+    row = conn.execute("SELECT status FROM coletas WHERE id = %s", (coleta_id,)).fetchone()
+    return str(row[0]) if row else "missing"
+
+
+def _insert(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -> list[str]:
+    new = []
+    for chave, tipo, dados in tasks:
+        row = conn.execute(
+            "INSERT INTO coleta_tarefas (coleta_id, chave, tipo, dados) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING RETURNING chave", (coleta_id, chave, tipo, jsonb(dados))).fetchone()
+        if row:
+            new.append(row[0])
+    return new
+
+
+def add_tasks(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -> list[str]:
+    """The chaves of the tasks that were new (the others are already in the ledger)."""
+    with conn.transaction():
+        return _insert(conn, coleta_id, tasks)
+
+
+def finish_task(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str, children: Iterable[Task]) -> list[str]:
+    """Children written, then the parent done, in one transaction; returns the new children."""
+    with conn.transaction():
+        new = _insert(conn, coleta_id, children)
+        conn.execute("UPDATE coleta_tarefas SET estado = 'feita', worker = %s, feita_em = now() "
+                     "WHERE coleta_id = %s AND chave = %s AND estado = 'pendente'", (worker, coleta_id, chave))
+        return new
+
+
+def store_plan(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str,
+               rows: Sequence[Sequence[Any]], valor: Decimal) -> bool:
+    """The plan's demandas COPYed and its task done together; False if it was done already."""
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE coleta_tarefas SET estado = 'feita', worker = %s, demandas = %s, valor = %s, feita_em = now() "
+            "WHERE coleta_id = %s AND chave = %s AND estado = 'pendente'", (worker, len(rows), valor, coleta_id, chave))
+        if cur.rowcount != 1:
+            return False
+        if rows:
+            copy_demandas(conn, coleta_id, rows)
+        return True
+
+
+def pending(conn: psycopg.Connection, coleta_id: int, older_than_s: float = 0, limit: int = 10_000) -> list[Task]:
+    rows = conn.execute(
+        "SELECT chave, tipo, dados FROM coleta_tarefas WHERE coleta_id = %s AND estado = 'pendente' "
+        "AND criada_em <= now() - make_interval(secs => %s) ORDER BY criada_em LIMIT %s",
+        (coleta_id, older_than_s, limit)).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def counts(conn: psycopg.Connection, coleta_id: int) -> dict[str, int]:
+    """Tasks by tipo and estado ('plano/feita': 12, …) and demandas stored."""
+    out: dict[str, int] = {}
+    for tipo, estado, n, demandas in conn.execute(
+            "SELECT tipo, estado, count(*), coalesce(sum(demandas), 0) FROM coleta_tarefas "
+            "WHERE coleta_id = %s GROUP BY tipo, estado", (coleta_id,)):
+        out[f"{tipo}/{estado}"] = int(n)
+        out["demandas"] = out.get("demandas", 0) + int(demandas)
+    out["pendentes"] = sum(v for k, v in out.items() if k.endswith("/pendente"))
+    return out
+
+
+def save_worker(conn: psycopg.Connection, coleta_id: int, worker: str, dados: dict[str, Any]) -> None:
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO coleta_workers (coleta_id, worker, dados) VALUES (%s, %s, %s) ON CONFLICT (coleta_id, worker) "
+            "DO UPDATE SET dados = EXCLUDED.dados, atualizado_em = now()", (coleta_id, worker, jsonb(dados)))
+
+
+def close_if_done(conn: psycopg.Connection, coleta_id: int) -> str | None:
+    """success/error once nothing is pending (error if a worker lost data); None while work remains."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (SPIDER, coleta_id))
+        status = coleta_status(conn, coleta_id)
+        if status != "running":
+            return status
+        tally = counts(conn, coleta_id)
+        if tally["pendentes"]:
+            return None
+        workers = {w: d for w, d in conn.execute(
+            "SELECT worker, dados FROM coleta_workers WHERE coleta_id = %s ORDER BY worker", (coleta_id,))}
+        incompleta = any(d.get("incompleta") for d in workers.values())
+        anomalias = [a for d in workers.values() for a in d.get("anomalias", [])]
+        status = "error" if incompleta else "success"
+        dados = {"finish_reason": "finished", "incompleta": incompleta, "tarefas": tally,
+                 "demandas_armazenadas": tally.get("demandas", 0), "workers": workers, "anomalias": anomalias,
+                 "faltando": []}
+        conn.execute("UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
+                     (status, jsonb(dados), coleta_id))
+        return status

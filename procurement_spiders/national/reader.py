@@ -1,0 +1,39 @@
+"""One plan of the national run, read exactly as `scrapy crawl pncp -a cnpj= -a uasg=` reads it.
+
+A PlanReader is the `pncp` spider's own code (items, count check against /itens/quantidade,
+refetch in one page, Dados Abertos join, grouping into demandas, anomalies) bound to one órgão
+and UASG inside the national spider: its requests are the worker's local follow-ups, and when
+the plan's demandas are ready it tells the store how many to expect before yielding them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from procurement_spiders.spiders.pncp import Plan, PncpSpider
+
+
+class PlanReader(PncpSpider):
+    def __init__(self, national, tarefa: str, cnpj: str, uasg: str):
+        super().__init__(ano=national.ano, cnpj=cnpj, uasg=uasg, fonte_dados="portal")
+        self.national = national
+        self.tarefa = tarefa
+        self.crawler = national.crawler
+        self.settings = national.crawler.settings
+        self.config = national.config
+
+    def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
+        self.national.record_anomaly(tipo, f"órgão {self.cnpj}: {message}", incompleta=incompleta,
+                                     orgao_cnpj=self.cnpj, **details)
+
+    def start_plan(self, sequencial: int, numero_controle: str | None) -> Plan:
+        plan = Plan(sequencial=sequencial, uasg=self.uasg, numero_controle=numero_controle)
+        self.plans[sequencial] = plan
+        return plan
+
+    def demandas_of(self, plan: Plan) -> Iterator[Any]:
+        demandas = list(super().demandas_of(plan))
+        for demanda in demandas:
+            demanda.chave = f"{self.cnpj}:{demanda.chave}"  # chaves of different órgãos may coincide
+        self.national.store.expect(self.tarefa, len(demandas))
+        yield from demandas

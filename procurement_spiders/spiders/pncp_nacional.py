@@ -1,0 +1,350 @@
+"""`scrapy crawl pncp_nacional -a ano=2025 [-a orgaos=todos] [-a worker=1]`: every órgão's PCA.
+
+A spider of its own (not `pncp -a orgaos=todos`) because a national run is a different object:
+one coleta shared by many processes, a scheduler in Redis, a ledger in PostgreSQL, no `cnpj`;
+the plan reading itself is the `pncp` spider's code (national/reader.py).
+
+Discovery (measured in bench/national.py, pncp.md §1.3, §2.2, §3.2): the portal's own listing
+of órgãos with a PCA for the year (`/api/search/?tipos_documento=pcaorgao&anos=`, 500 a page),
+then per órgão `/consolidado/unidades` (its plans; "no rows" for a stale entry is normal). The
+alternatives cost far more: the integração órgão filter needs a name (≥ 3 characters, no "list
+all") and then a probe per órgão, most answering 204; consulta `/v1/pca/atualizacao` pages
+count items at 40-57 s each.
+
+With REDIS_URL the task requests (listing pages, órgãos, plans) go through scrapy-redis and any
+number of workers share them (national/queue.py); without it the same spider runs alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy.utils.asyncio import run_in_thread
+from twisted.internet import task
+from twisted.python.failure import Failure
+
+from procurement_spiders.config import Config
+from procurement_spiders.national import ledger
+from procurement_spiders.national import queue as rq
+from procurement_spiders.national.progress import NationalProgress
+from procurement_spiders.national.reader import PlanReader
+from procurement_spiders.national.store import PlanStore
+from procurement_spiders.spiders.base import ColetaSpider, InvalidPortalResponse, SpiderArgumentError, parse_ano
+
+SEARCH_PAGE = 500
+MAX_SEARCH_PAGES = 200  # 100,000 órgãos: far above the ~4,000 with a PCA (pncp.md §3.2)
+ORGAO_PAGE = 500
+MAX_ORGAO_PAGES = 20
+ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
+ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
+NO_ROWS_META = {"handle_httpstatus_list": [404]}
+
+
+def redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+
+
+class PncpNacionalSpider(ColetaSpider):
+    name = "pncp_nacional"
+    fonte = "PNCP"
+    argument_names = ("ano", "orgaos", "worker")
+
+    @classmethod
+    def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
+        ano = parse_ano(raw.get("ano"))
+        if str(raw.get("orgaos") or "todos").strip().lower() != "todos":
+            raise SpiderArgumentError("argument orgaos must be 'todos' (one órgão: scrapy crawl pncp -a cnpj=…)")
+        worker = str(raw.get("worker") or f"{socket.gethostname()}-{os.getpid()}").strip()
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", worker):
+            raise SpiderArgumentError(f"argument worker={worker[:40]!r}: 1-40 letters, digits, _ . -")
+        if not config.database_url:
+            raise SpiderArgumentError("the national crawl needs DATABASE_URL (its ledger and its one coleta)")
+        if config.redis_url:
+            cls.check_redis(config, ano)
+        return {"ano": ano, "orgaos": "todos", "worker": worker}
+
+    @staticmethod
+    def check_redis(config: Config, ano: int) -> None:
+        """Redis reachable, and not serving another year's run under the same prefix."""
+        import redis
+
+        keys = rq.run_keys(config.redis_key_prefix, ano)
+        try:
+            running = redis_client(config.redis_url).get(keys["ano"])
+        except redis.RedisError as exc:
+            raise SpiderArgumentError(f"Redis (REDIS_URL) is unreachable: {type(exc).__name__}") from None
+        if running is not None and int(running) != ano:
+            raise SpiderArgumentError(
+                f"argument ano={ano}: Redis prefix {config.redis_key_prefix!r} is running the national crawl of "
+                f"{int(running)}; join it with -a ano={int(running)} or use another REDIS_KEY_PREFIX")
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+        pipelines.pop("procurement_spiders.pipelines.postgres.PostgresPipeline", None)
+        pipelines["procurement_spiders.national.store.NationalPipeline"] = 800
+        settings.set("ITEM_PIPELINES", pipelines, priority="spider")
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares["procurement_spiders.national.bind.BindAddressMiddleware"] = 50
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+        if settings.get("REDIS_URL"):
+            settings.set("SCHEDULER", "procurement_spiders.national.queue.NationalScheduler", priority="spider")
+            settings.set("SCHEDULER_QUEUE_CLASS", "procurement_spiders.national.queue.ClaimingQueue", priority="spider")
+            settings.set("SCHEDULER_PERSIST", True, priority="spider")  # a stop keeps the queue: resume
+            settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.config.redis_url:
+            keys = rq.run_keys(spider.config.redis_key_prefix, spider.ano)
+            spider.redis_keys = keys
+            crawler.settings.frozen = False  # scrapy-redis reads its keys from the settings
+            crawler.settings.set("REDIS_URL", spider.config.redis_url)
+            crawler.settings.set("SCHEDULER_QUEUE_KEY", keys["queue"])
+            crawler.settings.set("SCHEDULER_DUPEFILTER_KEY", keys["dupefilter"])
+            crawler.settings.frozen = True
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        return spider
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.redis = None
+        self.redis_keys: dict[str, str] = {}
+        self.coleta_id: int | None = None
+        self.run_conn = None
+        self.db_lock = threading.Lock()  # one connection, used from the reactor and from threads
+        self.store = PlanStore(self, self.task_stored)
+        self.reading: set[str] = set()
+        self.final_status: str | None = None
+        self.anomalias: list[dict[str, Any]] = []
+        self.loop: task.LoopingCall | None = None
+        self.progress = NationalProgress(self)
+
+    def portal_urls(self) -> dict[str, str]:
+        return {"pncp": self.config.pncp_base_url, "dados_abertos": self.config.dados_abertos_base_url}
+
+    # -- the run: one coleta, its ledger, this worker's heartbeat ------------------------------
+
+    async def start(self):
+        import psycopg
+
+        from procurement_spiders.storage.migrations import apply_migrations
+
+        if self.config.redis_url:
+            self.redis = redis_client(self.config.redis_url)
+        try:
+            await run_in_thread(apply_migrations, self.config.database_url)
+            self.run_conn = await run_in_thread(psycopg.connect, self.config.database_url, autocommit=True)
+            dados = {"argumentos": {"ano": self.ano, "orgaos": "todos"}, "portais": self.portal_urls(),
+                     "distribuida": bool(self.redis)}
+            self.coleta_id, created = await run_in_thread(ledger.join_or_open, self.run_conn, self.ano, dados,
+                                                          getattr(self, "_job", None))
+        except (psycopg.Error, OSError) as exc:
+            self.logger.error("database unavailable, nothing will be stored: %s", exc)
+            self.crawler.stats.set_value("coleta/incompleta", True)
+            await self.crawler.engine.close_spider_async(reason="database_error")
+            return
+        self.logger.info("worker %s %s national coleta %s (PCA %s)", self.worker,
+                         "opened" if created else "joined", self.coleta_id, self.ano)
+        if self.redis:
+            self.redis.set(self.redis_keys["ano"], self.ano)
+            rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(1.0, now=False)
+        if created:
+            new = await self.db(ledger.add_tasks, self.coleta_id, [("busca:1", "busca", {"pagina": 1})])
+            for chave in new:
+                yield self.task_request(chave, "busca", {"pagina": 1})
+        elif not self.redis:  # resuming alone: what the ledger still owes
+            for chave, tipo, dados in await self.db(ledger.pending, self.coleta_id):
+                yield self.task_request(chave, tipo, dados, requeued=True)
+
+    def db_sync(self, fn, *args: Any) -> Any:
+        """A ledger function on this worker's connection, one call at a time."""
+        with self.db_lock:
+            return fn(self.run_conn, *args)
+
+    async def db(self, fn, *args: Any) -> Any:
+        return await run_in_thread(self.db_sync, fn, *args)
+
+    def tick(self) -> None:
+        """Every second: the alive key, an idle worker's look at the shared queue, a progress line."""
+        if self.redis:
+            rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
+            slot = getattr(self.crawler.engine, "_slot", None)  # engine polls an idle scheduler every 5 s only
+            if slot is not None:
+                slot.nextcall.schedule()
+        self.progress.maybe_log()
+
+    def idle(self) -> None:
+        """Keep the worker until the run is complete; then close the coleta (once, any worker)."""
+        if self.coleta_id is None or self.final_status is not None or self.store.failure:
+            return
+        self.save_worker()
+        status = self.db_sync(ledger.close_if_done, self.coleta_id)
+        if status is not None:
+            self.final_status = status
+            self.logger.info("national coleta %s finished: %s", self.coleta_id, status)
+            if status != "success":
+                self.crawler.stats.set_value("coleta/incompleta", True)
+            if self.redis:
+                rq.clear_run(self.redis, self.redis_keys)
+            return
+        self.recover()
+        raise DontCloseSpider
+
+    def recover(self) -> None:
+        """Tasks of dead workers back in the queue; pending tasks that nobody queued or holds, queued."""
+        requeued: list[str] = []
+        if self.redis:
+            requeued = rq.requeue_dead(self.redis, self.redis_keys)
+            if self.redis.zcard(self.redis_keys["queue"]) == 0:
+                held = rq.claimed(self.redis, self.redis_keys)
+                for chave, tipo, dados in self.db_sync(ledger.pending, self.coleta_id, ORPHAN_GRACE):
+                    if chave not in held:
+                        self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
+                        requeued.append(chave)
+        elif not self.crawler.engine.scheduler.has_pending_requests() and not self.reading:
+            for chave, tipo, dados in self.db_sync(ledger.pending, self.coleta_id, ORPHAN_GRACE):
+                self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
+                requeued.append(chave)
+        if requeued:
+            self.crawler.stats.inc_value("nacional/tarefas_requeued", len(requeued))
+            self.logger.warning("queued again %d tasks held by no live worker: %s", len(requeued), requeued[:5])
+
+    def save_worker(self) -> None:
+        stats = self.crawler.stats
+        dados = {"incompleta": bool(stats.get_value("coleta/incompleta")), "anomalias": self.anomalias[:1000],
+                 "stats": {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str, bool))}}
+        self.db_sync(ledger.save_worker, self.coleta_id, self.worker, dados)
+
+    def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
+        super().record_anomaly(tipo, message, incompleta=incompleta, **details)
+        self.anomalias.append({"tipo": tipo, "mensagem": message, "worker": self.worker, **details})
+
+    def closed(self, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.run_conn is None or self.coleta_id is None:
+            return
+        if self.final_status is None:  # stopped before the run ended: the coleta stays running for a resume
+            self.crawler.stats.set_value("coleta/incompleta", True)
+            self.logger.error("worker %s stopped (%s) before national coleta %s was complete", self.worker,
+                              reason, self.coleta_id)
+        self.save_worker()
+        self.progress.log(final=True)
+        self.run_conn.close()
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def task_request(self, chave: str, tipo: str, dados: dict[str, Any], *, requeued: bool = False) -> scrapy.Request:
+        base = self.config.pncp_base_url
+        if tipo == "busca":
+            query = {"tipos_documento": "pcaorgao", "anos": self.ano, "pagina": dados["pagina"], "tam_pagina": SEARCH_PAGE}
+            url, callback = f"{base}/api/search/?{urlencode(query)}", self.parse_busca
+        elif tipo == "orgao":
+            query = {"pagina": dados["pagina"], "tamanhoPagina": ORGAO_PAGE}
+            url = f"{base}/api/pncp/v1/orgaos/{dados['cnpj']}/pca/{self.ano}/consolidado/unidades?{urlencode(query)}"
+            callback = self.parse_orgao
+        else:
+            url = f"{base}/api/pncp/v1/orgaos/{dados['cnpj']}/pca/{self.ano}/{dados['sequencial']}/itens/quantidade"
+            callback = self.parse_plano
+        priority = {"busca": 30, "orgao": 20, "plano": 10}[tipo]
+        return scrapy.Request(url, callback=callback, errback=self.task_failed, dont_filter=requeued,
+                              cb_kwargs={"chave": chave, "dados": dados}, priority=priority,
+                              meta={**NO_ROWS_META, "tarefa": chave})
+
+    async def finish(self, chave: str, children: list[tuple[str, str, dict[str, Any]]]):
+        new = set(await self.db(ledger.finish_task, self.coleta_id, chave, self.worker, children))
+        self.task_stored(chave)
+        return [self.task_request(c, t, d) for c, t, d in children if c in new]
+
+    def task_stored(self, chave: str) -> None:
+        self.reading.discard(chave)
+        self.crawler.stats.inc_value(f"nacional/tarefas_feitas/{chave.split(':', 1)[0]}")
+        if self.redis:
+            rq.release(self.redis, self.redis_keys, chave, self.worker)
+
+    def rows_or_anomaly(self, response: Response, envelope: str | None = None) -> list[dict[str, Any]] | None:
+        try:
+            return self.json_rows(response, envelope)
+        except InvalidPortalResponse as exc:
+            self.record_anomaly("resposta_invalida", str(exc), incompleta=True, url=response.url)
+            return None
+
+    async def parse_busca(self, response: Response, chave: str, dados: dict[str, Any]):
+        rows = self.rows_or_anomaly(response, "items") or []
+        children = []
+        if dados["pagina"] == 1:
+            body = self.json_body(response) or {}
+            total = body.get("total") if isinstance(body, dict) else None
+            pages = min(-(-int(total or 0) // SEARCH_PAGE), MAX_SEARCH_PAGES)
+            if int(total or 0) > SEARCH_PAGE * MAX_SEARCH_PAGES:
+                self.record_anomaly("limite_busca", f"{total} órgãos listed; only {MAX_SEARCH_PAGES} pages read",
+                                    incompleta=True)
+            children += [(f"busca:{p}", "busca", {"pagina": p}) for p in range(2, pages + 1)]
+        for row in rows:
+            cnpj = str(row.get("orgao_cnpj") or "") if isinstance(row, dict) else ""
+            if not re.fullmatch(r"[0-9]{14}", cnpj):
+                self.record_anomaly("linha_invalida", f"{response.url}: listing row without a CNPJ: {str(row)[:200]}")
+                continue
+            children.append((f"orgao:{cnpj}:1", "orgao", {"cnpj": cnpj, "pagina": 1}))
+        self.crawler.stats.inc_value("nacional/orgaos_listados", len(rows))
+        for request in await self.finish(chave, children):
+            yield request
+
+    async def parse_orgao(self, response: Response, chave: str, dados: dict[str, Any]):
+        rows = self.rows_or_anomaly(response) or []
+        cnpj, children = dados["cnpj"], []
+        for row in rows:
+            try:
+                sequencial = int(row["sequencialPca"])
+                uasg = str(row.get("codigoUnidade") or "").zfill(6)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self.record_anomaly("linha_invalida", f"{response.url}: plan row {str(row)[:200]}", incompleta=True)
+                continue
+            children.append((f"plano:{cnpj}:{sequencial}", "plano", {
+                "cnpj": cnpj, "sequencial": sequencial, "uasg": uasg, "numero_controle": row.get("numeroControlePNCP")}))
+        if len(rows) >= ORGAO_PAGE and dados["pagina"] < MAX_ORGAO_PAGES:
+            children.append((f"orgao:{cnpj}:{dados['pagina'] + 1}", "orgao", {"cnpj": cnpj, "pagina": dados["pagina"] + 1}))
+        self.crawler.stats.inc_value("nacional/orgaos_com_pca" if rows else "nacional/orgaos_sem_pca")
+        self.crawler.stats.inc_value("nacional/planos_descobertos", len(rows))
+        for request in await self.finish(chave, children):
+            yield request
+
+    def parse_plano(self, response: Response, chave: str, dados: dict[str, Any]) -> Iterator[Any]:
+        if chave in self.reading:
+            return  # already being read here (queued twice)
+        self.reading.add(chave)
+        reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"])
+        plan = reader.start_plan(int(dados["sequencial"]), dados.get("numero_controle"))
+        yield reader.enrichment_request(1)
+        yield from reader.parse_quantidade(response, plan)
+
+    def task_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        chave, dados = request.cb_kwargs["chave"], request.cb_kwargs["dados"]
+        if chave.startswith("plano:"):  # read the plan without its total, as the pncp spider does
+            self.reading.add(chave)
+            reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"])
+            request.cb_kwargs["plan"] = reader.start_plan(int(dados["sequencial"]), dados.get("numero_controle"))
+            yield reader.enrichment_request(1)
+            yield from reader.quantidade_failed(failure)
+            return
+        self.record_anomaly("tarefa_perdida", f"{chave}: {request.url}: {failure.getErrorMessage()}",
+                            incompleta=True, tarefa=chave)
+        self.db_sync(ledger.finish_task, self.coleta_id, chave, self.worker, [])
+        self.task_stored(chave)

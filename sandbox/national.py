@@ -1,0 +1,361 @@
+"""PNCP at national size: a generated population of órgãos, their PCAs, and a per-client-IP WAF.
+
+A separate app (`python -m sandbox.national`), so the single-órgão replica keeps its data set;
+it serves the real paths of what a national crawl reads (pncp.md §1, §2, §3.2):
+
+- `/api/search/?tipos_documento=pcaorgao&anos=&pagina=&tam_pagina=`: the portal's "PCA by
+  órgão" listing (`{"items", "total"}`); like the real index it lists a few órgãos whose plan is
+  gone (their `/consolidado/unidades` answers "no rows");
+- `/api/pncp/v1/orgaos/?razaoSocial=&pagina=`: the integração órgão filter (≥ 3 characters,
+  no "list all"), and per órgão `/pca/{ano}/quantidade`, `/consolidado/unidades`,
+  `/{seq}/itens`, `/{seq}/itens/quantidade`; most órgãos have no PCA: 204 (or 404 / empty 200);
+- `/modulo-pgc/1_consultarPgcDetalhe`: Dados Abertos has no DFD rows for these órgãos (its PGC
+  module covers federal UASGs only), an empty `resultado`;
+- `/__sandbox__/truth/pncp-demandas?ano=&orgaos=todos`: demandas per órgão (count, sum) as the
+  spider must store them: one per (plan, contratação futura); `/__sandbox__/requests` per IP.
+
+The WAF limit is on concurrency per client IP (pncp.md §1.9): past `per_ip_limit` requests in
+flight from one address, an HTML 429 without Retry-After. Latency is fixed per request.
+Everything derives from the seed through integer hashing, so workers and truth agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from aiohttp import web
+
+from sandbox.dataset import mix64
+from sandbox.responses import json_response, no_rows, rate_limited, spring_error
+
+INTEGRACAO = "/api/pncp/v1/orgaos/{cnpj}/pca/{ano}"
+NATIONAL = web.AppKey("national", object)
+GONE_PER_MILLE = 30  # search entries whose órgão has no plan any more (stale index)
+
+
+def _cnpj(root: int) -> str:
+    """A valid 14-digit CNPJ (root, branch 0001, check digits)."""
+    base = f"{root % 100_000_000:08d}0001"
+    for weights in ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)):
+        rest = sum(int(d) * w for d, w in zip(base, weights)) % 11
+        base += str(0 if rest < 2 else 11 - rest)
+    return base
+
+
+@dataclass(frozen=True)
+class NationalPlan:
+    cnpj: str
+    ano: int
+    sequencial: int
+    uasg: str
+    itens: int
+    seed: int
+
+    @property
+    def numero_controle(self) -> str:
+        return f"{self.cnpj}-0-{self.sequencial:06d}/{self.ano}"
+
+    def _h(self, i: int, salt: int) -> int:
+        return mix64((self.seed * 1_000_003 + int(self.cnpj[:8])) * 7919 + self.sequencial * 131 + i * 17 + salt)
+
+    @cached_property
+    def group_size(self) -> int:
+        return 1 + self._h(0, 1) % 25
+
+    def grupo(self, i: int) -> str | None:
+        if self._h(i, 2) % 11 == 0:
+            return None  # an item outside any contratação futura
+        return f"{self.uasg}-{i // self.group_size + 1}/{self.ano}"
+
+    def valor_centavos(self, i: int) -> int:
+        return 100 + self._h(i, 3) % 50_000_000
+
+    def item(self, i: int) -> dict:
+        valor = float(Decimal(self.valor_centavos(i)).scaleb(-2))
+        grupo = self.grupo(i)
+        return {
+            "numeroItem": i + 1, "descricao": f"ITEM {i + 1} DO PLANO {self.sequencial}",
+            "quantidade": 1.0, "valorUnitario": valor, "valorTotal": valor, "valorOrcamentoExercicio": 0.0,
+            "unidadeFornecimento": "UN", "dataDesejada": f"{self.ano}-{1 + self._h(i, 4) % 12:02d}-15",
+            "unidadeRequisitante": None, "grupoContratacaoCodigo": grupo,
+            "grupoContratacaoNome": f"CONTRATACAO {grupo}" if grupo else None,
+            "classificacaoSuperiorCodigo": "7830", "classificacaoSuperiorNome": "EQUIPAMENTOS",
+            "pdmCodigo": None, "pdmDescricao": None, "codigoItem": None, "catalogoId": 1,
+            "nomeCatalogo": "Catálogo do Compras.gov.br", "classificacaoCatalogoId": 1, "nomeClassificacao": "Material",
+            "categoriaItemPcaid": 1, "categoriaItemPcaNome": "Material", "cnpj": self.cnpj,
+            "codigoUnidade": self.uasg, "nomeUnidade": f"UNIDADE {self.uasg}", "anoPca": self.ano,
+            "sequencialPca": self.sequencial, "dataInclusao": f"{self.ano - 1}-11-10T10:00:00",
+            "dataAtualizacao": f"{self.ano - 1}-11-10T10:00:00", "dataPublicacaoPncp": f"{self.ano - 1}-11-10T10:00:00",
+        }
+
+    def truth(self) -> tuple[int, Decimal]:
+        groups = {self.grupo(i) for i in range(self.itens)}
+        total = sum(self.valor_centavos(i) for i in range(self.itens))
+        return len(groups), Decimal(total).scaleb(-2)
+
+
+@dataclass
+class NationalOrgao:
+    cnpj: str
+    razao_social: str
+    esfera: str
+    planos: dict[int, list[NationalPlan]] = field(default_factory=dict)  # ano -> plans
+    listed_without_plan: bool = False
+
+
+class Population:
+    """`orgaos` órgãos; `com_pca_per_mille` of them publish a PCA for `ano`, of 1 to 3 plans
+    whose sizes run from 1 to `max_itens` items (heavy tail: most small, a few huge)."""
+
+    def __init__(self, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120,
+                 max_itens: int = 20_000):
+        self.ano, self.seed, self.max_itens = ano, seed, max_itens
+        self.orgaos: list[NationalOrgao] = []
+        for n in range(orgaos):
+            h = mix64(seed * 100_003 + n)
+            esfera = "F" if n % 40 == 0 else "E" if n % 7 == 0 else "M"
+            kind = {"F": "MINISTERIO", "E": "SECRETARIA ESTADUAL", "M": "MUNICIPIO DE"}[esfera]
+            orgao = NationalOrgao(_cnpj(90_000_000 + n * 3 + 1), f"{kind} {n:05d}", esfera)
+            if h % 1000 < com_pca_per_mille:
+                count = 1 + (h >> 12) % 3 if (h >> 10) % 4 == 0 else 1
+                orgao.planos[ano] = [self._plan(orgao, n, s, mix64(h + s)) for s in range(1, count + 1)]
+            elif (h >> 20) % 1000 < GONE_PER_MILLE:
+                orgao.listed_without_plan = True
+            self.orgaos.append(orgao)
+        self.by_cnpj = {o.cnpj: o for o in self.orgaos}
+
+    def _plan(self, orgao: NationalOrgao, n: int, sequencial: int, h: int) -> NationalPlan:
+        u = (h % 1_000_000) / 1_000_000
+        itens = max(1, min(self.max_itens, round(math.exp(u ** 4 * math.log(self.max_itens)))))
+        uasg = f"{(n * 7 + sequencial) % 1_000_000:06d}"
+        return NationalPlan(orgao.cnpj, self.ano, sequencial, uasg, itens, self.seed)
+
+    def planos(self, cnpj: str, ano: int) -> list[NationalPlan]:
+        orgao = self.by_cnpj.get(cnpj)
+        return orgao.planos.get(ano, []) if orgao else []
+
+    def listed(self, ano: int) -> list[NationalOrgao]:
+        """The search index's pcaorgao entries for `ano` (stale ones included)."""
+        return [o for o in self.orgaos if o.planos.get(ano) or (o.listed_without_plan and ano == self.ano)]
+
+
+@dataclass
+class NationalState:
+    population: Population
+    latency_ms: int = 0
+    per_ip_limit: int = 0
+    no_rows: str = "204"
+    in_flight: dict[str, int] = field(default_factory=dict)
+    by_ip: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_route: dict[str, int] = field(default_factory=dict)
+
+
+def _state(request: web.Request) -> NationalState:
+    return request.app[NATIONAL]
+
+
+@web.middleware
+async def per_ip_waf(request: web.Request, handler):
+    """Fixed latency, and the WAF's concurrency limit per client address."""
+    if request.path.startswith("/__sandbox__/"):
+        return await handler(request)
+    state = _state(request)
+    ip = request.remote or "?"
+    stats = state.by_ip.setdefault(ip, {"requests": 0, "max_in_flight": 0, "429": 0})
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else request.path
+    state.by_route[route] = state.by_route.get(route, 0) + 1
+    stats["requests"] += 1
+    over = bool(state.per_ip_limit) and state.in_flight.get(ip, 0) >= state.per_ip_limit
+    state.in_flight[ip] = state.in_flight.get(ip, 0) + 1
+    stats["max_in_flight"] = max(stats["max_in_flight"], state.in_flight[ip])
+    try:
+        if over:
+            stats["429"] += 1
+            return rate_limited()
+        if state.latency_ms:
+            await asyncio.sleep(state.latency_ms / 1000)
+        return await handler(request)
+    finally:
+        state.in_flight[ip] -= 1
+
+
+def _int(request: web.Request, name: str, default: int, minimum: int = 1) -> int:
+    raw = request.query.get(name)
+    try:
+        value = default if raw in (None, "") else int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name} inválido") from None
+    if value < minimum:
+        raise web.HTTPBadRequest(text=f"{name}: deve ser maior que ou igual à {minimum}")
+    return value
+
+
+def _ano(request: web.Request) -> int:
+    try:
+        return int(request.match_info["ano"])
+    except ValueError:
+        raise web.HTTPBadRequest(text="ano inválido") from None
+
+
+async def search(request: web.Request) -> web.Response:
+    state = _state(request)
+    if request.query.get("tipos_documento") != "pcaorgao":
+        return json_response({"items": [], "total": 0})
+    ano = _int(request, "anos", state.population.ano)
+    pagina, tamanho = _int(request, "pagina", 1), min(_int(request, "tam_pagina", 10), 1000)
+    listed = state.population.listed(ano)
+    page = listed[(pagina - 1) * tamanho: pagina * tamanho]
+    return json_response({"total": len(listed), "items": [
+        {"id": f"pca-{o.cnpj}-{ano}", "title": o.razao_social, "item_url": f"/pca/{o.cnpj}/{ano}",
+         "orgao_cnpj": o.cnpj, "orgao_nome": o.razao_social, "ano": str(ano), "esfera_id": o.esfera,
+         "valor_global": None, "data_publicacao_pncp": f"{ano - 1}-11-10T10:00:00",
+         "data_atualizacao_pncp": f"{ano - 1}-11-10T10:00:00"} for o in page]})
+
+
+async def orgaos_filtro(request: web.Request) -> web.Response:
+    termo = (request.query.get("razaoSocial") or "").upper()
+    if len(termo) < 3:
+        return spring_error(request, 400, "Bad Request", "razaoSocial: Razão social com pelo menos 3 caracteres")
+    pagina = _int(request, "pagina", 1)
+    found = [o for o in _state(request).population.orgaos if termo in o.razao_social]
+    page = found[(pagina - 1) * 500: pagina * 500]  # the real page size is undocumented
+    if not page:
+        return no_rows(request, _state(request).no_rows)
+    return json_response([{"cnpj": o.cnpj, "razaoSocial": o.razao_social, "esferaId": o.esfera, "poderId": "E",
+                           "validado": True} for o in page])
+
+
+def _planos_or_none(request: web.Request) -> list[NationalPlan] | None:
+    planos = _state(request).population.planos(request.match_info["cnpj"], _ano(request))
+    return planos or None
+
+
+async def quantidade_planos(request: web.Request) -> web.Response:
+    planos = _planos_or_none(request)
+    return json_response(len(planos)) if planos else no_rows(request, _state(request).no_rows)
+
+
+async def unidades(request: web.Request) -> web.Response:
+    planos = _planos_or_none(request)
+    pagina, tamanho = _int(request, "pagina", 1), _int(request, "tamanhoPagina", 10)
+    page = (planos or [])[(pagina - 1) * tamanho: pagina * tamanho]
+    if not page:
+        return no_rows(request, _state(request).no_rows)
+    return json_response([{
+        "cnpj": p.cnpj, "anoPca": p.ano, "codigoUnidade": p.uasg, "nomeUnidade": f"UNIDADE {p.uasg}",
+        "sequencialPca": p.sequencial, "numeroControlePNCP": p.numero_controle, "quantidade": p.itens,
+    } for p in page])
+
+
+def _plan(request: web.Request) -> NationalPlan | None:
+    try:
+        sequencial = int(request.match_info["sequencial"])
+    except ValueError:
+        return None
+    return next((p for p in _planos_or_none(request) or [] if p.sequencial == sequencial), None)
+
+
+async def itens(request: web.Request) -> web.Response:
+    plan = _plan(request)
+    pagina, tamanho = _int(request, "pagina", 1), _int(request, "tamanhoPagina", 10)
+    start, stop = (pagina - 1) * tamanho, min(pagina * tamanho, plan.itens if plan else 0)
+    if plan is None or start >= stop:
+        return no_rows(request, _state(request).no_rows)
+    return json_response([plan.item(i) for i in range(start, stop)])
+
+
+async def itens_quantidade(request: web.Request) -> web.Response:
+    plan = _plan(request)
+    return json_response(plan.itens) if plan else no_rows(request, _state(request).no_rows)
+
+
+async def dados_abertos(request: web.Request) -> web.Response:
+    return json_response({"resultado": [], "totalRegistros": 0, "totalPaginas": 0, "paginasRestantes": 0})
+
+
+async def truth(request: web.Request) -> web.Response:
+    population = _state(request).population
+    ano = _int(request, "ano", population.ano)
+    if request.query.get("orgaos") != "todos":
+        return json_response({"erro": "orgaos=todos"}, status=400)
+    orgaos = {}
+    for orgao in population.orgaos:
+        planos = orgao.planos.get(ano)
+        if not planos:
+            continue
+        count, total = 0, Decimal(0)
+        for plan in planos:
+            c, s = plan.truth()
+            count, total = count + c, total + s
+        orgaos[orgao.cnpj] = {"demandas": count, "valor": str(total), "planos": len(planos),
+                              "itens": sum(p.itens for p in planos)}
+    return json_response({"ano": ano, "orgaos": orgaos, "total_orgaos": len(population.orgaos),
+                          "orgaos_com_pca": len(orgaos), "planos": sum(o["planos"] for o in orgaos.values()),
+                          "itens": sum(o["itens"] for o in orgaos.values())})
+
+
+async def requests_stats(request: web.Request) -> web.Response:
+    state = _state(request)
+    return json_response({"by_ip": state.by_ip, "by_route": dict(sorted(state.by_route.items())),
+                          "total": sum(s["requests"] for s in state.by_ip.values())})
+
+
+async def reset_stats(request: web.Request) -> web.Response:
+    state = _state(request)
+    state.by_ip.clear()
+    state.by_route.clear()
+    return json_response({"ok": True})
+
+
+async def health(request: web.Request) -> web.Response:
+    return json_response({"status": "ok", "orgaos": len(_state(request).population.orgaos)})
+
+
+def create_national_app(*, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120,
+                        max_itens: int = 20_000, latency_ms: int = 0, per_ip_limit: int = 3,
+                        no_rows_mode: str = "204") -> web.Application:
+    app = web.Application(middlewares=[per_ip_waf])
+    app[NATIONAL] = NationalState(Population(orgaos, ano, seed, com_pca_per_mille, max_itens),
+                                  latency_ms, per_ip_limit, no_rows_mode)
+    app.router.add_get("/api/search/", search)
+    app.router.add_get("/api/pncp/v1/orgaos/", orgaos_filtro)
+    app.router.add_get(f"{INTEGRACAO}/quantidade", quantidade_planos)
+    app.router.add_get(f"{INTEGRACAO}/consolidado/unidades", unidades)
+    app.router.add_get(f"{INTEGRACAO}/{{sequencial}}/itens", itens)
+    app.router.add_get(f"{INTEGRACAO}/{{sequencial}}/itens/quantidade", itens_quantidade)
+    app.router.add_get("/modulo-pgc/1_consultarPgcDetalhe", dados_abertos)
+    app.router.add_get("/__sandbox__/truth/pncp-demandas", truth)
+    app.router.add_get("/__sandbox__/requests", requests_stats)
+    app.router.add_delete("/__sandbox__/requests", reset_stats)
+    app.router.add_get("/__sandbox__/health", health)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.national", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8810)
+    parser.add_argument("--orgaos", type=int, default=5000)
+    parser.add_argument("--ano", type=int, default=2025)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--com-pca-per-mille", type=int, default=120)
+    parser.add_argument("--max-itens", type=int, default=20_000)
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--per-ip-limit", type=int, default=3, help="0: no limit")
+    parser.add_argument("--no-rows", choices=("204", "empty200", "404"), default="204")
+    args = parser.parse_args()
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("the sandbox serves on the loopback only")
+    app = create_national_app(orgaos=args.orgaos, ano=args.ano, seed=args.seed,
+                              com_pca_per_mille=args.com_pca_per_mille, max_itens=args.max_itens,
+                              latency_ms=args.latency_ms, per_ip_limit=args.per_ip_limit, no_rows_mode=args.no_rows)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
