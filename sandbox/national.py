@@ -288,12 +288,11 @@ async def truth(request: web.Request) -> web.Response:
         planos = orgao.planos.get(ano)
         if not planos:
             continue
-        count, total = 0, Decimal(0)
-        for plan in planos:
-            c, s = plan.truth()
-            count, total = count + c, total + s
-        orgaos[orgao.cnpj] = {"demandas": count, "valor": str(total), "planos": len(planos),
-                              "itens": sum(p.itens for p in planos)}
+        per_plan = {plan.sequencial: plan.truth() for plan in planos}
+        orgaos[orgao.cnpj] = {
+            "demandas": sum(c for c, _ in per_plan.values()), "valor": str(sum(v for _, v in per_plan.values())),
+            "planos": len(planos), "itens": sum(p.itens for p in planos),
+            "por_plano": {str(seq): {"demandas": c, "valor": str(v)} for seq, (c, v) in per_plan.items()}}
     return json_response({"ano": ano, "orgaos": orgaos, "total_orgaos": len(population.orgaos),
                           "orgaos_com_pca": len(orgaos), "planos": sum(o["planos"] for o in orgaos.values()),
                           "itens": sum(o["itens"] for o in orgaos.values())})

@@ -111,11 +111,10 @@ class PncpNacionalSpider(ColetaSpider):
         if spider.config.redis_url:
             keys = rq.run_keys(spider.config.redis_key_prefix, spider.ano)
             spider.redis_keys = keys
-            crawler.settings.frozen = False  # scrapy-redis reads its keys from the settings
+            # scrapy-redis reads its keys from the settings (frozen only after the spider exists)
             crawler.settings.set("REDIS_URL", spider.config.redis_url)
             crawler.settings.set("SCHEDULER_QUEUE_KEY", keys["queue"])
             crawler.settings.set("SCHEDULER_DUPEFILTER_KEY", keys["dupefilter"])
-            crawler.settings.frozen = True
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
 

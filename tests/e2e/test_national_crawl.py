@@ -1,0 +1,175 @@
+"""The national crawl (pncp_nacional) against the national sandbox, on real PostgreSQL and Redis.
+
+Workers bind to distinct loopback addresses (127.0.0.2/3/4) and the sandbox enforces its WAF
+limit per client IP, as production sees it. Redis: database 7, a key prefix per test, removed after.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+
+import psycopg
+import pytest
+import redis as redis_lib
+
+from tests.support import ROOT, SCRAPY, free_port, project_env, run_scrapy, wait_for, wait_http
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+ORGAOS, MAX_ITENS = 300, 2000
+
+
+@pytest.fixture(scope="module")
+def national_sandbox():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.national", "--port", str(port), "--orgaos", str(ORGAOS),
+         "--max-itens", str(MAX_ITENS), "--latency-ms", "40", "--per-ip-limit", "3"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/__sandbox__/health")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_prefix():
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    server = redis_lib.Redis.from_url(REDIS_URL)
+    for key in server.scan_iter(f"{prefix}:*"):
+        server.delete(key)
+
+
+def truth(url: str) -> dict:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/__sandbox__/truth/pncp-demandas?ano=2025&orgaos=todos") as response:
+        return json.load(response)
+
+
+def sandbox_requests(url: str, method: str = "GET") -> dict:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/__sandbox__/requests", method=method)) as response:
+        return json.load(response)
+
+
+def worker_env(sandbox_url: str, database_url: str, **extra: str | None) -> dict[str, str]:
+    return project_env(SANDBOX_URL=sandbox_url, DATABASE_URL=database_url, PROGRESS_INTERVAL="2", **extra)
+
+
+def assert_stored_equals_truth(database_url: str, expected: dict) -> None:
+    """Per órgão: demandas and their sum; per plan: its demandas count (a plan stored twice would double it)."""
+    with psycopg.connect(database_url) as conn:
+        (status,) = conn.execute("SELECT status FROM coletas WHERE spider = 'pncp_nacional'").fetchone()
+        assert status == "success"
+        per_orgao = {cnpj: (n, total) for cnpj, n, total in conn.execute(
+            "SELECT orgao_cnpj, count(*), sum(valor) FROM demandas GROUP BY 1")}
+        per_plan = {(cnpj, str(seq)): n for cnpj, seq, n in conn.execute(
+            "SELECT orgao_cnpj, detalhes->>'sequencialPca', count(*) FROM demandas GROUP BY 1, 2")}
+        plan_tasks = conn.execute("SELECT count(*), count(*) FILTER (WHERE estado = 'feita') FROM coleta_tarefas "
+                                  "WHERE tipo = 'plano'").fetchone()
+    assert per_orgao == {cnpj: (o["demandas"], Decimal(o["valor"])) for cnpj, o in expected["orgaos"].items()}
+    assert per_plan == {(cnpj, seq): p["demandas"] for cnpj, o in expected["orgaos"].items()
+                        for seq, p in o["por_plano"].items()}
+    assert plan_tasks == (expected["planos"], expected["planos"])
+
+
+def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox, database_url, redis_prefix):
+    expected = truth(national_sandbox)
+    assert 0 < expected["orgaos_com_pca"] < ORGAOS  # most órgãos have no PCA: their answers are "no rows"
+    sandbox_requests(national_sandbox, "DELETE")
+    server = redis_lib.Redis.from_url(REDIS_URL)
+    inflight = f"{redis_prefix}:pncp_nacional:2025:inflight"
+    workers = {}
+    for n in (2, 3, 4):
+        env = worker_env(national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix,
+                         BIND_ADDRESS=f"127.0.0.{n}")
+        workers[n] = subprocess.Popen([SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
+                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Kill worker 2 while it holds a claimed task, after some plans were stored.
+        def w2_holds_a_plan():
+            held = [v for v in server.hvals(inflight) if v.startswith(b"w2\n")]
+            with psycopg.connect(database_url) as conn:
+                done = conn.execute("SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
+                                    ).fetchone()[0] if conn.execute(
+                    "SELECT to_regclass('coleta_tarefas')").fetchone()[0] else 0
+            return held and done >= 3
+
+        wait_for(w2_holds_a_plan, timeout=120, interval=0.05, what="worker 2 holding a task mid-crawl")
+        workers[2].send_signal(signal.SIGKILL)
+        outputs = {n: p.communicate(timeout=300)[0] for n, p in workers.items()}
+    finally:
+        for p in workers.values():
+            if p.poll() is None:
+                p.kill()
+    assert workers[2].returncode == -signal.SIGKILL
+    for n in (3, 4):
+        assert workers[n].returncode == 0, outputs[n][-3000:]
+    assert_stored_equals_truth(database_url, expected)
+    with psycopg.connect(database_url) as conn:
+        requeued = conn.execute("SELECT coalesce(sum((dados->'stats'->>'nacional/tarefas_requeued')::int), 0) "
+                                "FROM coleta_workers").fetchone()[0]
+        workers_recorded = {w for (w,) in conn.execute("SELECT worker FROM coleta_workers")}
+        dados = conn.execute("SELECT dados FROM coletas").fetchone()[0]
+    assert requeued >= 1  # the killed worker's claim went back to the queue
+    assert {"w3", "w4"} <= workers_recorded and set(dados["workers"]) >= {"w3", "w4"}
+    seen = sandbox_requests(national_sandbox)["by_ip"]
+    assert set(seen) == {"127.0.0.2", "127.0.0.3", "127.0.0.4"}
+    assert all(ip["max_in_flight"] <= 3 and ip["429"] == 0 for ip in seen.values())
+    assert not list(server.scan_iter(f"{redis_prefix}:*"))  # a finished run leaves nothing in Redis
+
+
+def test_one_process_without_redis_stores_the_same_rows(national_sandbox, database_url):
+    expected = truth(national_sandbox)
+    result = run_scrapy(["crawl", "pncp_nacional", "-a", "ano=2025"],
+                        worker_env(national_sandbox, database_url, REDIS_URL=None))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_stored_equals_truth(database_url, expected)
+    assert "progress PCA 2025" in result.stderr
+
+
+def _nothing_stored(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        if conn.execute("SELECT to_regclass('coletas')").fetchone()[0]:
+            assert conn.execute("SELECT count(*) FROM coletas").fetchone()[0] == 0
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def test_unreachable_redis_is_one_line_and_nothing_happens(national_sandbox, empty_database_url, redis_prefix):
+    env = worker_env(national_sandbox, empty_database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/7",
+                     REDIS_KEY_PREFIX=redis_prefix)
+    result = run_scrapy(["crawl", "pncp_nacional", "-a", "ano=2025"], env)
+    assert result.returncode != 0
+    assert _error_lines(result.stderr) == ["error: Redis (REDIS_URL) is unreachable: ConnectionError"]
+    _nothing_stored(empty_database_url)
+
+
+@pytest.mark.parametrize("ano, message", [
+    ("1999", "error: argument ano=1999 is out of range"),
+    ("2024", "error: argument ano=2024: Redis prefix"),
+])
+def test_wrong_ano_is_one_line_and_nothing_queued(national_sandbox, empty_database_url, redis_prefix, ano, message):
+    server = redis_lib.Redis.from_url(REDIS_URL)
+    server.set(f"{redis_prefix}:pncp_nacional:ano", 2025)  # a run of 2025 is under way on this prefix
+    env = worker_env(national_sandbox, empty_database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix)
+    result = run_scrapy(["crawl", "pncp_nacional", "-a", f"ano={ano}"], env)
+    assert result.returncode == 2
+    lines = _error_lines(result.stderr)
+    assert len(lines) == 1 and lines[0].startswith(message)
+    assert [k.decode() for k in server.scan_iter(f"{redis_prefix}:*")] == [f"{redis_prefix}:pncp_nacional:ano"]
+    _nothing_stored(empty_database_url)
