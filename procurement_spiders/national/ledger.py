@@ -19,8 +19,10 @@ SPIDER = "pncp_nacional"
 Task = tuple[str, str, dict[str, Any]]  # (chave, tipo, dados)
 
 
-def join_or_open(conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_id: str | None) -> tuple[int, bool]:
-    """(coleta id, created): the running national coleta of `ano`, created if there is none."""
+def join_or_open(conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_id: str | None,
+                 seed: Task) -> tuple[int, bool]:
+    """(coleta id, created): the running national coleta of `ano`, created if there is none, with
+    its first task in the same transaction (a worker joining sees work pending, never an empty run)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (SPIDER, ano))
         row = conn.execute(
@@ -32,6 +34,7 @@ def join_or_open(conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_
             "INSERT INTO coletas (fonte, ano_referencia, spider, job_id, dados, status) "
             "VALUES ('PNCP', %s, %s, %s, %s, 'running') RETURNING id", (ano, SPIDER, job_id, jsonb(dados))).fetchone()
         assert row is not None
+        _insert(conn, int(row[0]), [seed])
         return int(row[0]), True
 
 

@@ -47,6 +47,7 @@ MAX_ORGAO_PAGES = 20
 ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
 ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
 NO_ROWS_META = {"handle_httpstatus_list": [404]}
+SEED = ("busca:1", "busca", {"pagina": 1})
 
 
 def redis_client(url: str):
@@ -150,7 +151,7 @@ class PncpNacionalSpider(ColetaSpider):
             dados = {"argumentos": {"ano": self.ano, "orgaos": "todos"}, "portais": self.portal_urls(),
                      "distribuida": bool(self.redis)}
             self.coleta_id, created = await run_in_thread(ledger.join_or_open, self.run_conn, self.ano, dados,
-                                                          getattr(self, "_job", None))
+                                                          getattr(self, "_job", None), SEED)
         except (psycopg.Error, OSError) as exc:
             self.logger.error("database unavailable, nothing will be stored: %s", exc)
             self.crawler.stats.set_value("coleta/incompleta", True)
@@ -164,9 +165,7 @@ class PncpNacionalSpider(ColetaSpider):
         self.loop = task.LoopingCall(self.tick)
         self.loop.start(1.0, now=False)
         if created:
-            new = await self.db(ledger.add_tasks, self.coleta_id, [("busca:1", "busca", {"pagina": 1})])
-            for chave in new:
-                yield self.task_request(chave, "busca", {"pagina": 1})
+            yield self.task_request(*SEED)
         elif not self.redis:  # resuming alone: what the ledger still owes
             for chave, tipo, dados in await self.db(ledger.pending, self.coleta_id):
                 yield self.task_request(chave, tipo, dados, requeued=True)
