@@ -108,13 +108,13 @@ def discovery_paths(truth: dict, measured_requests: dict) -> list[str]:
     search = measured_requests.get("/api/search/", 0)
     items = truth["itens"]
     return [
-        f"  pcaorgao listing + /consolidado/unidades (chosen): {search} + {listed} = {search + listed} requests "
-        f"(measured) at ~0.24 s each (integração)",
-        f"  probe every órgão (/pca/{{ano}}/quantidade), órgão list by name: >= {truth['total_orgaos']} requests, "
-        f"{truth['total_orgaos'] - truth['orgaos_com_pca']} of them answering 'no rows', and no way to list "
-        "all órgãos (razaoSocial >= 3 characters)",
-        f"  consulta /v1/pca/atualizacao windows (items, 500 a page): >= {math.ceil(items / 500)} pages at 40-57 s "
-        f"cold = >= {math.ceil(items / 500) * 40 / 3600:.1f} h on one IP, and the plans' items read twice",
+        (f"  pcaorgao listing + /consolidado/unidades (chosen): {search} + {listed} = {search + listed} requests "
+         f"(measured) at ~0.24 s each (integração)"),
+        (f"  probe every órgão (/pca/{{ano}}/quantidade), órgão list by name: >= {truth['total_orgaos']} requests, "
+         f"{truth['total_orgaos'] - truth['orgaos_com_pca']} of them answering 'no rows', and no way to list "
+         "all órgãos (razaoSocial >= 3 characters)"),
+        (f"  consulta /v1/pca/atualizacao windows (items, 500 a page): >= {math.ceil(items / 500)} pages at 40-57 s "
+         f"cold = >= {math.ceil(items / 500) * 40 / 3600:.1f} h on one IP, and the plans' items read twice"),
     ]
 
 

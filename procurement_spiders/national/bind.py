@@ -17,4 +17,3 @@ class BindAddressMiddleware:
     def process_request(self, request):
         if self.address:
             request.meta.setdefault("bindaddress", (self.address, 0))
-        return None

@@ -8,8 +8,9 @@ twice is stored once. The coleta closes when nothing is pending.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import psycopg
 

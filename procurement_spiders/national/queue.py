@@ -107,9 +107,9 @@ def requeue_dead(server, keys: dict[str, str]) -> list[str]:
     requeued = []
     for tarefa, value in server.hgetall(keys["inflight"]).items():
         worker = value.split(b"\n", 1)[0].decode()
-        if not server.exists(f"{keys['alive']}:{worker}"):
-            if server.eval(REQUEUE, 2, keys["inflight"], keys["queue"], tarefa, value):
-                requeued.append(tarefa.decode())
+        alive = server.exists(f"{keys['alive']}:{worker}")
+        if not alive and server.eval(REQUEUE, 2, keys["inflight"], keys["queue"], tarefa, value):
+            requeued.append(tarefa.decode())
     return requeued
 
 

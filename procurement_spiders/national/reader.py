@@ -8,7 +8,8 @@ the plan's demandas are ready it tells the store how many to expect before yield
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from procurement_spiders.spiders.pncp import Plan, PncpSpider
 

@@ -17,7 +17,15 @@ import psycopg
 import pytest
 import redis as redis_lib
 
-from tests.support import ROOT, SCRAPY, free_port, project_env, run_scrapy, wait_for, wait_http
+from tests.support import (
+    ROOT,
+    SCRAPY,
+    free_port,
+    project_env,
+    run_scrapy,
+    wait_for,
+    wait_http,
+)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 ORGAOS, MAX_ITENS = 300, 2000

@@ -1,0 +1,94 @@
+"""The national run as one worker sees it: its ledger connection, its heartbeat, the idle loop
+that keeps it until the run is complete (then closes the coleta), and the recovery of tasks held
+by dead workers. Mixed into PncpNacionalSpider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import run_in_thread
+
+from procurement_spiders.national import ledger
+from procurement_spiders.national import queue as rq
+
+ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
+ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
+
+
+class NationalRunMixin:
+    def db_sync(self, fn, *args: Any) -> Any:
+        """A ledger function on this worker's connection, one call at a time."""
+        with self.db_lock:
+            return fn(self.run_conn, *args)
+
+    async def db(self, fn, *args: Any) -> Any:
+        return await run_in_thread(self.db_sync, fn, *args)
+
+    def tick(self) -> None:
+        """Every second: the alive key, an idle worker's look at the shared queue, a progress line."""
+        if self.redis:
+            rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
+            slot = getattr(self.crawler.engine, "_slot", None)  # engine polls an idle scheduler every 5 s only
+            if slot is not None:
+                slot.nextcall.schedule()
+        self.progress.maybe_log()
+
+    def idle(self) -> None:
+        """Keep the worker until the run is complete; then close the coleta (once, any worker)."""
+        if self.coleta_id is None or self.final_status is not None or self.store.failure:
+            return
+        self.save_worker()
+        status = self.db_sync(ledger.close_if_done, self.coleta_id)
+        if status is not None:
+            self.final_status = status
+            self.logger.info("national coleta %s finished: %s", self.coleta_id, status)
+            if status != "success":
+                self.crawler.stats.set_value("coleta/incompleta", True)
+            if self.redis:
+                rq.clear_run(self.redis, self.redis_keys)
+            return
+        self.recover()
+        raise DontCloseSpider
+
+    def recover(self) -> None:
+        """Tasks of dead workers back in the queue; pending tasks that nobody queued or holds, queued."""
+        requeued: list[str] = []
+        if self.redis:
+            requeued = rq.requeue_dead(self.redis, self.redis_keys)
+            if self.redis.zcard(self.redis_keys["queue"]) == 0:
+                held = rq.claimed(self.redis, self.redis_keys)
+                for chave, tipo, dados in self.db_sync(ledger.pending, self.coleta_id, ORPHAN_GRACE):
+                    if chave not in held:
+                        self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
+                        requeued.append(chave)
+        elif not self.crawler.engine.scheduler.has_pending_requests() and not self.reading:
+            for chave, tipo, dados in self.db_sync(ledger.pending, self.coleta_id, ORPHAN_GRACE):
+                self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
+                requeued.append(chave)
+        if requeued:
+            self.crawler.stats.inc_value("nacional/tarefas_requeued", len(requeued))
+            self.logger.warning("queued again %d tasks held by no live worker: %s", len(requeued), requeued[:5])
+
+    def save_worker(self) -> None:
+        stats = self.crawler.stats
+        dados = {"incompleta": bool(stats.get_value("coleta/incompleta")), "anomalias": self.anomalias[:1000],
+                 "stats": {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str, bool))}}
+        self.db_sync(ledger.save_worker, self.coleta_id, self.worker, dados)
+
+    def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
+        super().record_anomaly(tipo, message, incompleta=incompleta, **details)
+        self.anomalias.append({"tipo": tipo, "mensagem": message, "worker": self.worker, **details})
+
+    def closed(self, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.run_conn is None or self.coleta_id is None:
+            return
+        if self.final_status is None:  # stopped before the run ended: the coleta stays running for a resume
+            self.crawler.stats.set_value("coleta/incompleta", True)
+            self.logger.error("worker %s stopped (%s) before national coleta %s was complete", self.worker,
+                              reason, self.coleta_id)
+        self.save_worker()
+        self.progress.log(final=True)
+        self.run_conn.close()
