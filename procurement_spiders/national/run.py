@@ -17,6 +17,18 @@ ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is que
 
 
 class NationalRunMixin:
+    def mark_failed(self, message: str) -> None:
+        """This worker must not exit 0: the run did not end in success while it ran."""
+        self.crawler.stats.set_value("coleta/incompleta", True)
+        recorder = getattr(self, "coleta", None)  # the coleta recorder extension, where there is one
+        if recorder is not None and hasattr(recorder, "record_failure"):
+            recorder.record_failure(message)
+
+    def lost_data(self) -> bool:
+        """An anomaly of this worker said data was lost (incompleta); a worker that merely stopped
+        lost nothing: its tasks are queued again."""
+        return any(a.get("incompleta") for a in self.anomalias) or self.store.failure is not None
+
     def db_sync(self, fn, *args: Any) -> Any:
         """A ledger function on this worker's connection, one call at a time."""
         with self.db_lock:
@@ -44,7 +56,7 @@ class NationalRunMixin:
             self.final_status = status
             self.logger.info("national coleta %s finished: %s", self.coleta_id, status)
             if status != "success":
-                self.crawler.stats.set_value("coleta/incompleta", True)
+                self.mark_failed(f"national coleta {self.coleta_id} ended {status}")
             if self.redis:
                 rq.clear_run(self.redis, self.redis_keys)
             return
@@ -72,13 +84,14 @@ class NationalRunMixin:
 
     def save_worker(self) -> None:
         stats = self.crawler.stats
-        dados = {"incompleta": bool(stats.get_value("coleta/incompleta")), "anomalias": self.anomalias[:1000],
+        dados = {"incompleta": self.lost_data(), "anomalias": self.anomalias[:1000],
                  "stats": {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str, bool))}}
         self.db_sync(ledger.save_worker, self.coleta_id, self.worker, dados)
 
     def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
         super().record_anomaly(tipo, message, incompleta=incompleta, **details)
-        self.anomalias.append({"tipo": tipo, "mensagem": message, "worker": self.worker, **details})
+        self.anomalias.append({"tipo": tipo, "mensagem": message, "worker": self.worker, "incompleta": incompleta,
+                               **details})
 
     def closed(self, reason: str) -> None:
         if self.loop is not None and self.loop.running:
@@ -86,7 +99,7 @@ class NationalRunMixin:
         if self.run_conn is None or self.coleta_id is None:
             return
         if self.final_status is None:  # stopped before the run ended: the coleta stays running for a resume
-            self.crawler.stats.set_value("coleta/incompleta", True)
+            self.mark_failed(f"worker stopped ({reason}) before the run was complete")
             self.logger.error("worker %s stopped (%s) before national coleta %s was complete", self.worker,
                               reason, self.coleta_id)
         self.save_worker()

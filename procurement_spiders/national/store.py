@@ -77,7 +77,7 @@ class PlanStore:
             except Exception as exc:  # noqa: BLE001 - a storage failure ends the worker as an error
                 self.failure = f"plan {tarefa}: {len(plan.rows)} demandas not stored: {exc}"
                 logger.error("%s", self.failure)
-                stats.set_value("coleta/incompleta", True)
+                spider.mark_failed(self.failure)
                 spider.crawler.engine.close_spider_async(reason="database_error")
                 return
         if stored:

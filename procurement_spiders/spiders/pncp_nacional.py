@@ -158,7 +158,7 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
                                                           getattr(self, "_job", None), SEED)
         except (psycopg.Error, OSError) as exc:
             self.logger.error("database unavailable, nothing will be stored: %s", exc)
-            self.crawler.stats.set_value("coleta/incompleta", True)
+            self.mark_failed(f"database unavailable: {type(exc).__name__}")
             await self.crawler.engine.close_spider_async(reason="database_error")
             return
         self.logger.info("worker %s %s national coleta %s (PCA %s)", self.worker,

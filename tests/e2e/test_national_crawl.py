@@ -181,3 +181,33 @@ def test_wrong_ano_is_one_line_and_nothing_queued(national_sandbox, empty_databa
     assert len(lines) == 1 and lines[0].startswith(message)
     assert [k.decode() for k in server.scan_iter(f"{redis_prefix}:*")] == [f"{redis_prefix}:pncp_nacional:ano"]
     _nothing_stored(empty_database_url)
+
+
+def test_a_worker_stopped_with_sigterm_loses_nothing_and_the_run_still_succeeds(national_sandbox, database_url,
+                                                                                 redis_prefix):
+    """Regression: a worker that stopped cleanly wrote itself down as having lost data, and the
+    run it left (completed by the others) ended as an error."""
+    expected = truth(national_sandbox)
+    workers = {}
+    for n in (5, 6):
+        env = worker_env(national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix,
+                         BIND_ADDRESS=f"127.0.0.{n}")
+        workers[n] = subprocess.Popen([SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
+                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def some_plans_stored():
+            with psycopg.connect(database_url) as conn:
+                return conn.execute("SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
+                                    ).fetchone()[0] >= 3
+
+        wait_for(some_plans_stored, timeout=120, interval=0.05, what="plans stored")
+        workers[5].send_signal(signal.SIGTERM)
+        outputs = {n: p.communicate(timeout=300)[0] for n, p in workers.items()}
+    finally:
+        for p in workers.values():
+            if p.poll() is None:
+                p.kill()
+    assert workers[5].returncode == 1, outputs[5][-2000:]  # stopped before the run was complete
+    assert "stopped (shutdown) before national coleta" in outputs[5]
+    assert workers[6].returncode == 0, outputs[6][-3000:]
+    assert_stored_equals_truth(database_url, expected)
