@@ -13,6 +13,7 @@ from procurement_spiders.national import ledger
 from procurement_spiders.national import queue as rq
 
 ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
+SAVE_EVERY = 10  # ticks (seconds) between saves of this worker's stats
 ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
 
 
@@ -38,7 +39,11 @@ class NationalRunMixin:
         return await run_in_thread(self.db_sync, fn, *args)
 
     def tick(self) -> None:
-        """Every second: the alive key, an idle worker's look at the shared queue, a progress line."""
+        """Every second: the alive key, an idle worker's look at the shared queue, a progress line;
+        every SAVE_EVERY seconds this worker's record in the run (and the coleta's heartbeat)."""
+        self.ticks += 1
+        if self.ticks % SAVE_EVERY == 0 and self.final_status is None:
+            self.save_worker()
         if self.redis:
             rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
             slot = getattr(self.crawler.engine, "_slot", None)  # engine polls an idle scheduler every 5 s only

@@ -135,6 +135,7 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
         self.final_status: str | None = None
         self.anomalias: list[dict[str, Any]] = []
         self.loop: task.LoopingCall | None = None
+        self.ticks = 0
         self.progress = NationalProgress(self)
 
     def portal_urls(self) -> dict[str, str]:
