@@ -51,6 +51,15 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """user + system CPU time of a live process (/proc/<pid>/stat, clock ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: float) -> dict:
     import psycopg
     import redis
@@ -65,7 +74,7 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", PNCP_REAL_ENABLED="false", PGC_REAL_ENABLED="false",
                SANDBOX_URL=sandbox, DATABASE_URL=database_url, REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix,
                LOG_LEVEL="INFO", PROGRESS_INTERVAL="30")
-    procs, peaks = [], {}
+    procs, peaks, cpu = [], {}, {}
     started = time.monotonic()
     try:
         for n in range(workers):
@@ -77,6 +86,9 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
                 rss = peak_rss_mb(p.pid)
                 if rss is not None:
                     peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
+                used = cpu_seconds(p.pid)
+                if used is not None:
+                    cpu[p.pid] = used
             time.sleep(0.2)
         wall = time.monotonic() - started
         codes = [p.returncode for p in procs]
@@ -97,7 +109,7 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     bound = api * latency_s / (PER_IP_LIMIT * workers)
     return {"workers": workers, "wall_s": wall, "api_requests": api, "bound_s": bound, "ratio": bound / wall,
             "status": status, "exit_codes": codes, "demandas": stored,
-            "rss_mb": [round(v) for v in peaks.values()],
+            "rss_mb": [round(v) for v in peaks.values()], "cpu_s": [round(v) for v in cpu.values()],
             "429": sum(ip["429"] for ip in served["by_ip"].values()),
             "max_in_flight_per_ip": max(ip["max_in_flight"] for ip in served["by_ip"].values())}
 
@@ -142,6 +154,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         truth = get_json(f"{sandbox}/__sandbox__/truth/pncp-demandas?ano=2025&orgaos=todos")
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"population: {truth['total_orgaos']} órgãos, {truth['orgaos_com_pca']} with a PCA 2025, "
               f"{truth['planos']} plans, {truth['itens']} items; latency {args.latency_ms} ms, "
               f"{PER_IP_LIMIT} in flight per IP")
@@ -150,9 +163,9 @@ def main() -> None:
             r = run(workers, sandbox, args.database_url, args.redis_url, args.latency_ms / 1000)
             results.append(r)
             print(f"{workers} worker(s): wall {r['wall_s']:.1f} s, {r['api_requests']} API requests, bound "
-                  f"{r['bound_s']:.1f} s, ratio bound/wall {r['ratio']:.2f}; coleta {r['status']}, exit {r['exit_codes']}, "
-                  f"{r['demandas']} demandas; peak RSS per worker {r['rss_mb']} MB; 429s {r['429']}, "
-                  f"max in flight per IP {r['max_in_flight_per_ip']}", flush=True)
+                  f"{r['bound_s']:.1f} s, ratio bound/wall {r['ratio']:.2f}; coleta {r['status']}, "
+                  f"exit {r['exit_codes']}, {r['demandas']} demandas; peak RSS per worker {r['rss_mb']} MB, "
+                  f"CPU {r['cpu_s']} s; 429s {r['429']}, max in flight per IP {r['max_in_flight_per_ip']}", flush=True)
             by_route = get_json(f"{sandbox}/__sandbox__/requests")["by_route"]
         by_workers = {r["workers"]: r for r in results}
         if 1 in by_workers and 4 in by_workers:
