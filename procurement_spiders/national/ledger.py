@@ -14,9 +14,10 @@ from typing import Any
 
 import psycopg
 
-from procurement_spiders.storage.coletas import copy_demandas, jsonb
+from procurement_spiders.storage.coletas import CopyOutcome, copy_demandas_isolating, jsonb, touch_heartbeat
 
 SPIDER = "pncp_nacional"
+VALOR = 4  # position of valor in a demanda row (storage.coletas.demanda_row)
 Task = tuple[str, str, dict[str, Any]]  # (chave, tipo, dados)
 
 
@@ -61,7 +62,8 @@ def add_tasks(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -
         return _insert(conn, coleta_id, tasks)
 
 
-def finish_task(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str, children: Iterable[Task]) -> list[str]:
+def finish_task(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str,
+                children: Iterable[Task]) -> list[str]:
     """Children written, then the parent done, in one transaction; returns the new children."""
     with conn.transaction():
         new = _insert(conn, coleta_id, children)
@@ -71,17 +73,23 @@ def finish_task(conn: psycopg.Connection, coleta_id: int, chave: str, worker: st
 
 
 def store_plan(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str,
-               rows: Sequence[Sequence[Any]], valor: Decimal) -> bool:
-    """The plan's demandas COPYed and its task done together; False if it was done already."""
+               rows: Sequence[Sequence[Any]]) -> CopyOutcome | None:
+    """The plan's demandas COPYed and its task done together; None if it was done already.
+
+    A row the database refuses for its content is left out alone (copy_demandas_isolating, in
+    savepoints of this transaction) and reported in the outcome; the ledger counts what was stored.
+    """
     with conn.transaction():
-        cur = conn.execute(
+        row = conn.execute("SELECT estado FROM coleta_tarefas WHERE coleta_id = %s AND chave = %s "
+                           "FOR UPDATE", (coleta_id, chave)).fetchone()
+        if row is None or row[0] != "pendente":
+            return None
+        outcome = copy_demandas_isolating(conn, coleta_id, rows, CopyOutcome()) if rows else CopyOutcome()
+        valor = sum((Decimal(rows[i][VALOR]) for i in outcome.stored if rows[i][VALOR] is not None), Decimal(0))
+        conn.execute(
             "UPDATE coleta_tarefas SET estado = 'feita', worker = %s, demandas = %s, valor = %s, feita_em = now() "
-            "WHERE coleta_id = %s AND chave = %s AND estado = 'pendente'", (worker, len(rows), valor, coleta_id, chave))
-        if cur.rowcount != 1:
-            return False
-        if rows:
-            copy_demandas(conn, coleta_id, rows)
-        return True
+            "WHERE coleta_id = %s AND chave = %s", (worker, len(outcome.stored), valor, coleta_id, chave))
+        return outcome
 
 
 def pending(conn: psycopg.Connection, coleta_id: int, older_than_s: float = 0, limit: int = 10_000) -> list[Task]:
@@ -105,7 +113,9 @@ def counts(conn: psycopg.Connection, coleta_id: int) -> dict[str, int]:
 
 
 def save_worker(conn: psycopg.Connection, coleta_id: int, worker: str, dados: dict[str, Any]) -> None:
+    """This worker's record, and the coleta's heartbeat (the reaper leaves a run with live workers alone)."""
     with conn.transaction():
+        touch_heartbeat(conn, coleta_id)
         conn.execute(
             "INSERT INTO coleta_workers (coleta_id, worker, dados) VALUES (%s, %s, %s) ON CONFLICT (coleta_id, worker) "
             "DO UPDATE SET dados = EXCLUDED.dados, atualizado_em = now()", (coleta_id, worker, jsonb(dados)))

@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from procurement_spiders.items import Demanda
@@ -30,7 +29,6 @@ def plan_task(demanda: Demanda) -> str:
 class PendingPlan:
     expected: int | None = None
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    valor: Decimal = Decimal(0)
     dropped: int = 0
 
 
@@ -51,7 +49,6 @@ class PlanStore:
         tarefa = plan_task(demanda)
         plan = self.plans.setdefault(tarefa, PendingPlan())
         plan.rows.append(demanda_row(demanda))
-        plan.valor += demanda.valor or 0
         await self._maybe_store(tarefa)
 
     async def dropped(self, demanda: Demanda) -> None:
@@ -72,20 +69,25 @@ class PlanStore:
         stats = spider.crawler.stats
         async with self.lock:
             try:
-                stored = await spider.db(ledger.store_plan, spider.coleta_id, tarefa, spider.worker,
-                                         plan.rows, plan.valor)
+                outcome = await spider.db(ledger.store_plan, spider.coleta_id, tarefa, spider.worker, plan.rows)
             except Exception as exc:  # noqa: BLE001 - a storage failure ends the worker as an error
                 self.failure = f"plan {tarefa}: {len(plan.rows)} demandas not stored: {exc}"
                 logger.error("%s", self.failure)
                 spider.mark_failed(self.failure)
                 spider.crawler.engine.close_spider_async(reason="database_error")
                 return
-        if stored:
-            stats.inc_value("nacional/planos_armazenados")
-            stats.inc_value("postgres/demandas_stored", len(plan.rows))
-        else:
+        if outcome is None:
             stats.inc_value("nacional/planos_repetidos")
             logger.info("%s was stored by another worker; its %d demandas are not stored again", tarefa, len(plan.rows))
+        else:
+            stats.inc_value("nacional/planos_armazenados")
+            stats.inc_value("postgres/demandas_stored", len(outcome.stored))
+            recorder = getattr(spider, "coleta", None)
+            if recorder is not None and hasattr(recorder, "record_stored"):
+                recorder.record_stored(len(outcome.stored))
+            for index, reason in outcome.rejected:  # the database refused this row: a counted drop
+                if recorder is not None and hasattr(recorder, "record_drop"):
+                    recorder.record_drop("LinhaRejeitada", reason, {"tarefa": tarefa, "chave": plan.rows[index][0]})
         self.on_stored(tarefa)
 
 

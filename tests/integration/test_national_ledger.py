@@ -38,8 +38,8 @@ def test_a_plan_read_twice_is_stored_once(database_url):
         assert ledger.finish_task(conn, coleta, "busca:1", "w1", [plan]) == [plan[0]]
         assert ledger.finish_task(conn, coleta, "busca:1", "w2", [plan]) == []  # listed again: not new
         rows = [row("a", "10.50"), row("b", "1.25")]
-        assert ledger.store_plan(conn, coleta, plan[0], "w1", rows, Decimal("11.75")) is True
-        assert ledger.store_plan(conn, coleta, plan[0], "w2", rows, Decimal("11.75")) is False
+        assert ledger.store_plan(conn, coleta, plan[0], "w1", rows).stored == [0, 1]
+        assert ledger.store_plan(conn, coleta, plan[0], "w2", rows) is None
         assert conn.execute("SELECT count(*), sum(valor) FROM demandas").fetchone() == (2, Decimal("11.75"))
         assert conn.execute("SELECT worker, demandas FROM coleta_tarefas WHERE chave = %s", (plan[0],)).fetchone() \
             == ("w1", 2)
@@ -58,3 +58,17 @@ def test_the_run_closes_once_nothing_is_pending_and_errors_if_a_worker_lost_data
         assert ledger.close_if_done(conn, coleta) == "error"  # closing again changes nothing
         again, created = ledger.join_or_open(conn, 2025, {}, None, SEED)
         assert created and again != coleta  # a closed run is not joined: a new one starts
+
+
+def test_a_row_the_database_refuses_is_left_out_alone_and_the_plan_is_done(database_url):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        coleta, _ = ledger.join_or_open(conn, 2025, {}, None, SEED)
+        plan = ("plano:90000001000100:2", "plano", {})
+        ledger.finish_task(conn, coleta, "busca:1", "w1", [plan])
+        bad = list(row("b", "2.00"))
+        bad[3] = "NUL \x00 byte"  # descricao: PostgreSQL text refuses it
+        outcome = ledger.store_plan(conn, coleta, plan[0], "w1", [row("a", "1.00"), tuple(bad), row("c", "3.00")])
+        assert outcome.stored == [0, 2] and [i for i, _ in outcome.rejected] == [1]
+        assert conn.execute("SELECT demandas, valor, estado FROM coleta_tarefas WHERE chave = %s", (plan[0],)
+                            ).fetchone() == (2, Decimal("4.00"), "feita")
+        assert conn.execute("SELECT count(*) FROM demandas").fetchone()[0] == 2
