@@ -42,7 +42,7 @@ def _cnpj(root: int) -> str:
     """A valid 14-digit CNPJ (root, branch 0001, check digits)."""
     base = f"{root % 100_000_000:08d}0001"
     for weights in ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)):
-        rest = sum(int(d) * w for d, w in zip(base, weights)) % 11
+        rest = sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11
         base += str(0 if rest < 2 else 11 - rest)
     return base
 

@@ -2,7 +2,7 @@
 
 A spider of its own (not `pncp -a orgaos=todos`) because a national run is a different object:
 one coleta shared by many processes, a scheduler in Redis, a ledger in PostgreSQL, no `cnpj`;
-the plan reading itself is the `pncp` spider's code (national/reader.py).
+the plan reading itself is the `pncp` spider's code (spiders/pncp_plan_reader.py).
 
 Discovery (measured in bench/national.py, pncp.md §1.3, §2.2, §3.2): the portal's own listing
 of órgãos with a PCA for the year (`/api/search/?tipos_documento=pcaorgao&anos=`, 500 a page),
@@ -36,7 +36,6 @@ from procurement_spiders.config import Config
 from procurement_spiders.national import ledger
 from procurement_spiders.national import queue as rq
 from procurement_spiders.national.progress import NationalProgress
-from procurement_spiders.national.reader import PlanReader
 from procurement_spiders.national.run import ALIVE_TTL, NationalRunMixin
 from procurement_spiders.national.store import PlanStore
 from procurement_spiders.spiders.base import (
@@ -45,6 +44,7 @@ from procurement_spiders.spiders.base import (
     SpiderArgumentError,
     parse_ano,
 )
+from procurement_spiders.spiders.pncp_plan_reader import PlanReader
 
 SEARCH_PAGE = 500
 MAX_SEARCH_PAGES = 200  # 100,000 órgãos: far above the ~4,000 with a PCA (pncp.md §3.2)
@@ -180,7 +180,8 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
     def task_request(self, chave: str, tipo: str, dados: dict[str, Any], *, requeued: bool = False) -> scrapy.Request:
         base = self.config.pncp_base_url
         if tipo == "busca":
-            query = {"tipos_documento": "pcaorgao", "anos": self.ano, "pagina": dados["pagina"], "tam_pagina": SEARCH_PAGE}
+            query = {"tipos_documento": "pcaorgao", "anos": self.ano, "pagina": dados["pagina"],
+                     "tam_pagina": SEARCH_PAGE}
             url, callback = f"{base}/api/search/?{urlencode(query)}", self.parse_busca
         elif tipo == "orgao":
             query = {"pagina": dados["pagina"], "tamanhoPagina": ORGAO_PAGE}
@@ -244,9 +245,11 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
                 self.record_anomaly("linha_invalida", f"{response.url}: plan row {str(row)[:200]}", incompleta=True)
                 continue
             children.append((f"plano:{cnpj}:{sequencial}", "plano", {
-                "cnpj": cnpj, "sequencial": sequencial, "uasg": uasg, "numero_controle": row.get("numeroControlePNCP")}))
+                "cnpj": cnpj, "sequencial": sequencial, "uasg": uasg,
+                "numero_controle": row.get("numeroControlePNCP")}))
         if len(rows) >= ORGAO_PAGE and dados["pagina"] < MAX_ORGAO_PAGES:
-            children.append((f"orgao:{cnpj}:{dados['pagina'] + 1}", "orgao", {"cnpj": cnpj, "pagina": dados["pagina"] + 1}))
+            page = dados["pagina"] + 1
+            children.append((f"orgao:{cnpj}:{page}", "orgao", {"cnpj": cnpj, "pagina": page}))
         self.crawler.stats.inc_value("nacional/orgaos_com_pca" if rows else "nacional/orgaos_sem_pca")
         self.crawler.stats.inc_value("nacional/planos_descobertos", len(rows))
         for request in await self.finish(chave, children):
