@@ -138,7 +138,8 @@ def close_if_done(conn: psycopg.Connection, coleta_id: int) -> str | None:
         status = "error" if incompleta else "success"
         dados = {"finish_reason": "finished", "incompleta": incompleta, "tarefas": tally,
                  "demandas_armazenadas": tally.get("demandas", 0), "workers": workers, "anomalias": anomalias,
-                 "faltando": []}
+                 "faltando": [{k: a.get(k) for k in ("tipo", "tarefa", "orgao_cnpj", "sequencialPca") if a.get(k)}
+                              for a in anomalias if a.get("incompleta")]}
         conn.execute("UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
                      (status, jsonb(dados), coleta_id))
         return status

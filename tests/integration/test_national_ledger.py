@@ -49,12 +49,14 @@ def test_the_run_closes_once_nothing_is_pending_and_errors_if_a_worker_lost_data
     with psycopg.connect(database_url, autocommit=True) as conn:
         coleta, _ = ledger.join_or_open(conn, 2025, {}, None, SEED)
         ledger.save_worker(conn, coleta, "w1", {"incompleta": False, "anomalias": []})
-        ledger.save_worker(conn, coleta, "w2", {"incompleta": True, "anomalias": [{"tipo": "pagina_perdida"}]})
+        lost = {"tipo": "pagina_perdida", "incompleta": True, "orgao_cnpj": "90000001000100", "sequencialPca": 3}
+        ledger.save_worker(conn, coleta, "w2", {"incompleta": True, "anomalias": [lost]})
         assert ledger.close_if_done(conn, coleta) is None
         ledger.finish_task(conn, coleta, "busca:1", "w1", [])
         assert ledger.close_if_done(conn, coleta) == "error"
         dados = conn.execute("SELECT dados FROM coletas WHERE id = %s", (coleta,)).fetchone()[0]
-        assert set(dados["workers"]) == {"w1", "w2"} and dados["anomalias"] == [{"tipo": "pagina_perdida"}]
+        assert set(dados["workers"]) == {"w1", "w2"} and dados["anomalias"] == [lost]
+        assert dados["faltando"] == [{"tipo": "pagina_perdida", "orgao_cnpj": "90000001000100", "sequencialPca": 3}]
         assert ledger.close_if_done(conn, coleta) == "error"  # closing again changes nothing
         again, created = ledger.join_or_open(conn, 2025, {}, None, SEED)
         assert created and again != coleta  # a closed run is not joined: a new one starts
