@@ -144,10 +144,11 @@ def main() -> None:
     sandbox = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox.national", "--port", str(port), "--orgaos", str(args.orgaos),
-         "--max-itens", str(args.max_itens), "--latency-ms", str(args.latency_ms), "--per-ip-limit", str(PER_IP_LIMIT)],
+         "--max-itens", str(args.max_itens), "--latency-ms", str(args.latency_ms), "--per-ip-limit", str(PER_IP_LIMIT),
+         "--prerender", "500"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        for _ in range(600):  # the item pages are rendered before the sandbox answers
             try:
                 get_json(f"{sandbox}/__sandbox__/health")
                 break

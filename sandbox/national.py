@@ -31,7 +31,7 @@ from functools import cached_property
 from aiohttp import web
 
 from sandbox.dataset import mix64
-from sandbox.responses import json_response, no_rows, rate_limited, spring_error
+from sandbox.responses import dumps, json_response, no_rows, rate_limited, spring_error
 
 INTEGRACAO = "/api/pncp/v1/orgaos/{cnpj}/pca/{ano}"
 NATIONAL = web.AppKey("national", object)
@@ -153,6 +153,7 @@ class NationalState:
     in_flight: dict[str, int] = field(default_factory=dict)
     by_ip: dict[str, dict[str, int]] = field(default_factory=dict)
     by_route: dict[str, int] = field(default_factory=dict)
+    rendered: dict[tuple[str, int, int, int], bytes] = field(default_factory=dict)
 
 
 def _state(request: web.Request) -> NationalState:
@@ -266,7 +267,21 @@ async def itens(request: web.Request) -> web.Response:
     start, stop = (pagina - 1) * tamanho, min(pagina * tamanho, plan.itens if plan else 0)
     if plan is None or start >= stop:
         return no_rows(request, _state(request).no_rows)
-    return json_response([plan.item(i) for i in range(start, stop)])
+    state = _state(request)
+    key = (plan.cnpj, plan.sequencial, pagina, tamanho)
+    body = state.rendered.get(key) or dumps([plan.item(i) for i in range(start, stop)]).encode()
+    return web.Response(body=body, content_type="application/json")
+
+
+def prerender(state: NationalState, tamanho: int) -> None:
+    """Item pages of `tamanho` rendered once, up front, so the replica's own CPU does not add to
+    the fixed latency a benchmark sets (one sandbox process serves every worker)."""
+    for orgao in state.population.orgaos:
+        for plan in orgao.planos.get(state.population.ano, []):
+            for pagina in range(1, -(-plan.itens // tamanho) + 1):
+                items = range((pagina - 1) * tamanho, min(pagina * tamanho, plan.itens))
+                state.rendered[(plan.cnpj, plan.sequencial, pagina, tamanho)] = dumps(
+                    [plan.item(i) for i in items]).encode()
 
 
 async def itens_quantidade(request: web.Request) -> web.Response:
@@ -317,10 +332,12 @@ async def health(request: web.Request) -> web.Response:
 
 def create_national_app(*, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120,
                         max_itens: int = 20_000, latency_ms: int = 0, per_ip_limit: int = 3,
-                        no_rows_mode: str = "204") -> web.Application:
+                        no_rows_mode: str = "204", prerender_size: int = 0) -> web.Application:
     app = web.Application(middlewares=[per_ip_waf])
     app[NATIONAL] = NationalState(Population(orgaos, ano, seed, com_pca_per_mille, max_itens),
                                   latency_ms, per_ip_limit, no_rows_mode)
+    if prerender_size:
+        prerender(app[NATIONAL], prerender_size)
     app.router.add_get("/api/search/", search)
     app.router.add_get("/api/pncp/v1/orgaos/", orgaos_filtro)
     app.router.add_get(f"{INTEGRACAO}/quantidade", quantidade_planos)
@@ -347,12 +364,15 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--per-ip-limit", type=int, default=3, help="0: no limit")
     parser.add_argument("--no-rows", choices=("204", "empty200", "404"), default="204")
+    parser.add_argument("--prerender", type=int, default=0, metavar="TAMANHO",
+                        help="render the item pages of this size up front (benchmarks)")
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the sandbox serves on the loopback only")
     app = create_national_app(orgaos=args.orgaos, ano=args.ano, seed=args.seed,
                               com_pca_per_mille=args.com_pca_per_mille, max_itens=args.max_itens,
-                              latency_ms=args.latency_ms, per_ip_limit=args.per_ip_limit, no_rows_mode=args.no_rows)
+                              latency_ms=args.latency_ms, per_ip_limit=args.per_ip_limit, no_rows_mode=args.no_rows,
+                              prerender_size=args.prerender)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
