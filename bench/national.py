@@ -1,7 +1,7 @@
 """The national crawl with 1, 2 and 4 workers against the national sandbox; wall time vs the bound.
 
-The sandbox answers every API request after a fixed latency and enforces the WAF's limit of 3
-in flight per client IP; each worker binds to its own loopback address (127.0.0.2, …), shares
+The sandbox answers every API request after a fixed latency (its item pages rendered up front,
+so its own CPU adds nothing) and enforces the WAF's limit of 3 in flight per client IP; each worker binds to its own loopback address (127.0.0.2, …), shares
 the run through Redis and stores into a fresh database. For each worker count it prints the
 wall time (first worker started to last worker exited), the API requests the sandbox served,
 the bound API requests × latency ÷ (3 × workers), the ratio bound/wall, and each worker's peak
