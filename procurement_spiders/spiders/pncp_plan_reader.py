@@ -15,8 +15,10 @@ from procurement_spiders.spiders.pncp import Plan, PncpSpider
 
 
 class PlanReader(PncpSpider):
+    name = ""  # not a spider of its own: the spider loader lists only named classes
+
     def __init__(self, national, tarefa: str, cnpj: str, uasg: str):
-        super().__init__(ano=national.ano, cnpj=cnpj, uasg=uasg, fonte_dados="portal")
+        super().__init__(name="pncp", ano=national.ano, cnpj=cnpj, uasg=uasg, fonte_dados="portal")
         self.national = national
         self.tarefa = tarefa
         self.crawler = national.crawler
