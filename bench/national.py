@@ -1,11 +1,12 @@
 """The national crawl with 1, 2 and 4 workers against the national sandbox; wall time vs the bound.
 
-The sandbox answers every API request after a fixed latency (its item pages rendered up front,
-so its own CPU adds nothing) and enforces the WAF's limit of 3 in flight per client IP; each worker binds to its own loopback address (127.0.0.2, …), shares
-the run through Redis and stores into a fresh database. For each worker count it prints the
-wall time (first worker started to last worker exited), the API requests the sandbox served,
-the bound API requests × latency ÷ (3 × workers), the ratio bound/wall, and each worker's peak
-RSS (VmHWM). Then the scaling 4 ÷ 1 and the request counts of the discovery paths (pncp.md).
+The sandbox answers every API request after a fixed latency (its item pages rendered up front, so
+its own CPU adds nothing) and enforces the WAF's limit of 3 in flight per client IP; each worker
+binds to its own loopback address (127.0.0.2, …), shares the run through Redis and stores into a
+fresh database. For each worker count it prints the wall time (first worker started to last worker
+exited), the API requests the sandbox served, the bound API requests × latency ÷ (3 × workers), the
+ratio bound/wall, and each worker's peak RSS (VmHWM). Then the scaling 4 ÷ 1 and the request counts
+of the discovery paths (pncp.md).
 
     .venv/bin/python bench/national.py [--orgaos 5000] [--max-itens 2000] [--latency-ms 300]
         [--workers 1,2,4] [--database-url URL] [--redis-url redis://127.0.0.1:6379/7]
@@ -71,16 +72,30 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     database_url = admin_url.rpartition("/")[0] + f"/{db}"
     get_json(f"{sandbox}/__sandbox__/requests", "DELETE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PNCP_", "DADOS_", "ORGAO_"))}
-    env.update(PROCUREMENT_ENV_FILE="/nonexistent/.env", PNCP_REAL_ENABLED="false", PGC_REAL_ENABLED="false",
-               SANDBOX_URL=sandbox, DATABASE_URL=database_url, REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix,
-               LOG_LEVEL="INFO", PROGRESS_INTERVAL="30")
+    env.update(
+        PROCUREMENT_ENV_FILE="/nonexistent/.env",
+        PNCP_REAL_ENABLED="false",
+        PGC_REAL_ENABLED="false",
+        SANDBOX_URL=sandbox,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        REDIS_KEY_PREFIX=prefix,
+        LOG_LEVEL="INFO",
+        PROGRESS_INTERVAL="30",
+    )
     procs, peaks, cpu = [], {}, {}
     started = time.monotonic()
     try:
         for n in range(workers):
-            procs.append(subprocess.Popen(
-                [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=b{n + 1}"], cwd=ROOT,
-                env={**env, "BIND_ADDRESS": f"127.0.0.{n + 2}"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=b{n + 1}"],
+                    cwd=ROOT,
+                    env={**env, "BIND_ADDRESS": f"127.0.0.{n + 2}"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         while any(p.poll() is None for p in procs):
             for p in procs:
                 rss = peak_rss_mb(p.pid)
@@ -107,11 +122,20 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     served = get_json(f"{sandbox}/__sandbox__/requests")
     api = served["total"]
     bound = api * latency_s / (PER_IP_LIMIT * workers)
-    return {"workers": workers, "wall_s": wall, "api_requests": api, "bound_s": bound, "ratio": bound / wall,
-            "status": status, "exit_codes": codes, "demandas": stored,
-            "rss_mb": [round(v) for v in peaks.values()], "cpu_s": [round(v) for v in cpu.values()],
-            "429": sum(ip["429"] for ip in served["by_ip"].values()),
-            "max_in_flight_per_ip": max(ip["max_in_flight"] for ip in served["by_ip"].values())}
+    return {
+        "workers": workers,
+        "wall_s": wall,
+        "api_requests": api,
+        "bound_s": bound,
+        "ratio": bound / wall,
+        "status": status,
+        "exit_codes": codes,
+        "demandas": stored,
+        "rss_mb": [round(v) for v in peaks.values()],
+        "cpu_s": [round(v) for v in cpu.values()],
+        "429": sum(ip["429"] for ip in served["by_ip"].values()),
+        "max_in_flight_per_ip": max(ip["max_in_flight"] for ip in served["by_ip"].values()),
+    }
 
 
 def discovery_paths(truth: dict, measured_requests: dict) -> list[str]:
@@ -120,13 +144,19 @@ def discovery_paths(truth: dict, measured_requests: dict) -> list[str]:
     search = measured_requests.get("/api/search/", 0)
     items = truth["itens"]
     return [
-        (f"  pcaorgao listing + /consolidado/unidades (chosen): {search} + {listed} = {search + listed} requests "
-         f"(measured) at ~0.24 s each (integração)"),
-        (f"  probe every órgão (/pca/{{ano}}/quantidade), órgão list by name: >= {truth['total_orgaos']} requests, "
-         f"{truth['total_orgaos'] - truth['orgaos_com_pca']} of them answering 'no rows', and no way to list "
-         "all órgãos (razaoSocial >= 3 characters)"),
-        (f"  consulta /v1/pca/atualizacao windows (items, 500 a page): >= {math.ceil(items / 500)} pages at 40-57 s "
-         f"cold = >= {math.ceil(items / 500) * 40 / 3600:.1f} h on one IP, and the plans' items read twice"),
+        (
+            f"  pcaorgao listing + /consolidado/unidades (chosen): {search} + {listed} = {search + listed} requests "
+            f"(measured) at ~0.24 s each (integração)"
+        ),
+        (
+            f"  probe every órgão (/pca/{{ano}}/quantidade), órgão list by name: >= {truth['total_orgaos']} requests, "
+            f"{truth['total_orgaos'] - truth['orgaos_com_pca']} of them answering 'no rows', and no way to list "
+            "all órgãos (razaoSocial >= 3 characters)"
+        ),
+        (
+            f"  consulta /v1/pca/atualizacao windows (items, 500 a page): >= {math.ceil(items / 500)} pages at 40-57 s "
+            f"cold = >= {math.ceil(items / 500) * 40 / 3600:.1f} h on one IP, and the plans' items read twice"
+        ),
     ]
 
 
@@ -136,17 +166,35 @@ def main() -> None:
     parser.add_argument("--max-itens", type=int, default=2000)
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     args = parser.parse_args()
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.national", "--port", str(port), "--orgaos", str(args.orgaos),
-         "--max-itens", str(args.max_itens), "--latency-ms", str(args.latency_ms), "--per-ip-limit", str(PER_IP_LIMIT),
-         "--prerender", "500"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "sandbox.national",
+            "--port",
+            str(port),
+            "--orgaos",
+            str(args.orgaos),
+            "--max-itens",
+            str(args.max_itens),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--per-ip-limit",
+            str(PER_IP_LIMIT),
+            "--prerender",
+            "500",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(600):  # the item pages are rendered before the sandbox answers
             try:
@@ -156,17 +204,22 @@ def main() -> None:
                 time.sleep(0.1)
         truth = get_json(f"{sandbox}/__sandbox__/truth/pncp-demandas?ano=2025&orgaos=todos")
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        print(f"population: {truth['total_orgaos']} órgãos, {truth['orgaos_com_pca']} with a PCA 2025, "
-              f"{truth['planos']} plans, {truth['itens']} items; latency {args.latency_ms} ms, "
-              f"{PER_IP_LIMIT} in flight per IP")
+        print(
+            f"population: {truth['total_orgaos']} órgãos, {truth['orgaos_com_pca']} with a PCA 2025, "
+            f"{truth['planos']} plans, {truth['itens']} items; latency {args.latency_ms} ms, "
+            f"{PER_IP_LIMIT} in flight per IP"
+        )
         results = []
         for workers in (int(w) for w in args.workers.split(",")):
             r = run(workers, sandbox, args.database_url, args.redis_url, args.latency_ms / 1000)
             results.append(r)
-            print(f"{workers} worker(s): wall {r['wall_s']:.1f} s, {r['api_requests']} API requests, bound "
-                  f"{r['bound_s']:.1f} s, ratio bound/wall {r['ratio']:.2f}; coleta {r['status']}, "
-                  f"exit {r['exit_codes']}, {r['demandas']} demandas; peak RSS per worker {r['rss_mb']} MB, "
-                  f"CPU {r['cpu_s']} s; 429s {r['429']}, max in flight per IP {r['max_in_flight_per_ip']}", flush=True)
+            print(
+                f"{workers} worker(s): wall {r['wall_s']:.1f} s, {r['api_requests']} API requests, bound "
+                f"{r['bound_s']:.1f} s, ratio bound/wall {r['ratio']:.2f}; coleta {r['status']}, "
+                f"exit {r['exit_codes']}, {r['demandas']} demandas; peak RSS per worker {r['rss_mb']} MB, "
+                f"CPU {r['cpu_s']} s; 429s {r['429']}, max in flight per IP {r['max_in_flight_per_ip']}",
+                flush=True,
+            )
             by_route = get_json(f"{sandbox}/__sandbox__/requests")["by_route"]
         by_workers = {r["workers"]: r for r in results}
         if 1 in by_workers and 4 in by_workers:

@@ -79,18 +79,36 @@ class NationalPlan:
         valor = float(Decimal(self.valor_centavos(i)).scaleb(-2))
         grupo = self.grupo(i)
         return {
-            "numeroItem": i + 1, "descricao": f"ITEM {i + 1} DO PLANO {self.sequencial}",
-            "quantidade": 1.0, "valorUnitario": valor, "valorTotal": valor, "valorOrcamentoExercicio": 0.0,
-            "unidadeFornecimento": "UN", "dataDesejada": f"{self.ano}-{1 + self._h(i, 4) % 12:02d}-15",
-            "unidadeRequisitante": None, "grupoContratacaoCodigo": grupo,
+            "numeroItem": i + 1,
+            "descricao": f"ITEM {i + 1} DO PLANO {self.sequencial}",
+            "quantidade": 1.0,
+            "valorUnitario": valor,
+            "valorTotal": valor,
+            "valorOrcamentoExercicio": 0.0,
+            "unidadeFornecimento": "UN",
+            "dataDesejada": f"{self.ano}-{1 + self._h(i, 4) % 12:02d}-15",
+            "unidadeRequisitante": None,
+            "grupoContratacaoCodigo": grupo,
             "grupoContratacaoNome": f"CONTRATACAO {grupo}" if grupo else None,
-            "classificacaoSuperiorCodigo": "7830", "classificacaoSuperiorNome": "EQUIPAMENTOS",
-            "pdmCodigo": None, "pdmDescricao": None, "codigoItem": None, "catalogoId": 1,
-            "nomeCatalogo": "Catálogo do Compras.gov.br", "classificacaoCatalogoId": 1, "nomeClassificacao": "Material",
-            "categoriaItemPcaid": 1, "categoriaItemPcaNome": "Material", "cnpj": self.cnpj,
-            "codigoUnidade": self.uasg, "nomeUnidade": f"UNIDADE {self.uasg}", "anoPca": self.ano,
-            "sequencialPca": self.sequencial, "dataInclusao": f"{self.ano - 1}-11-10T10:00:00",
-            "dataAtualizacao": f"{self.ano - 1}-11-10T10:00:00", "dataPublicacaoPncp": f"{self.ano - 1}-11-10T10:00:00",
+            "classificacaoSuperiorCodigo": "7830",
+            "classificacaoSuperiorNome": "EQUIPAMENTOS",
+            "pdmCodigo": None,
+            "pdmDescricao": None,
+            "codigoItem": None,
+            "catalogoId": 1,
+            "nomeCatalogo": "Catálogo do Compras.gov.br",
+            "classificacaoCatalogoId": 1,
+            "nomeClassificacao": "Material",
+            "categoriaItemPcaid": 1,
+            "categoriaItemPcaNome": "Material",
+            "cnpj": self.cnpj,
+            "codigoUnidade": self.uasg,
+            "nomeUnidade": f"UNIDADE {self.uasg}",
+            "anoPca": self.ano,
+            "sequencialPca": self.sequencial,
+            "dataInclusao": f"{self.ano - 1}-11-10T10:00:00",
+            "dataAtualizacao": f"{self.ano - 1}-11-10T10:00:00",
+            "dataPublicacaoPncp": f"{self.ano - 1}-11-10T10:00:00",
         }
 
     def truth(self) -> tuple[int, Decimal]:
@@ -112,8 +130,9 @@ class Population:
     """`orgaos` órgãos; `com_pca_per_mille` of them publish a PCA for `ano`, of 1 to 3 plans
     whose sizes run from 1 to `max_itens` items (heavy tail: most small, a few huge)."""
 
-    def __init__(self, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120,
-                 max_itens: int = 20_000):
+    def __init__(
+        self, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120, max_itens: int = 20_000
+    ):
         self.ano, self.seed, self.max_itens = ano, seed, max_itens
         self.orgaos: list[NationalOrgao] = []
         for n in range(orgaos):
@@ -131,7 +150,7 @@ class Population:
 
     def _plan(self, orgao: NationalOrgao, n: int, sequencial: int, h: int) -> NationalPlan:
         u = (h % 1_000_000) / 1_000_000
-        itens = max(1, min(self.max_itens, round(math.exp(u ** 4 * math.log(self.max_itens)))))
+        itens = max(1, min(self.max_itens, round(math.exp(u**4 * math.log(self.max_itens)))))
         uasg = f"{(n * 7 + sequencial) % 1_000_000:06d}"
         return NationalPlan(orgao.cnpj, self.ano, sequencial, uasg, itens, self.seed)
 
@@ -210,12 +229,27 @@ async def search(request: web.Request) -> web.Response:
     ano = _int(request, "anos", state.population.ano)
     pagina, tamanho = _int(request, "pagina", 1), min(_int(request, "tam_pagina", 10), 1000)
     listed = state.population.listed(ano)
-    page = listed[(pagina - 1) * tamanho: pagina * tamanho]
-    return json_response({"total": len(listed), "items": [
-        {"id": f"pca-{o.cnpj}-{ano}", "title": o.razao_social, "item_url": f"/pca/{o.cnpj}/{ano}",
-         "orgao_cnpj": o.cnpj, "orgao_nome": o.razao_social, "ano": str(ano), "esfera_id": o.esfera,
-         "valor_global": None, "data_publicacao_pncp": f"{ano - 1}-11-10T10:00:00",
-         "data_atualizacao_pncp": f"{ano - 1}-11-10T10:00:00"} for o in page]})
+    page = listed[(pagina - 1) * tamanho : pagina * tamanho]
+    return json_response(
+        {
+            "total": len(listed),
+            "items": [
+                {
+                    "id": f"pca-{o.cnpj}-{ano}",
+                    "title": o.razao_social,
+                    "item_url": f"/pca/{o.cnpj}/{ano}",
+                    "orgao_cnpj": o.cnpj,
+                    "orgao_nome": o.razao_social,
+                    "ano": str(ano),
+                    "esfera_id": o.esfera,
+                    "valor_global": None,
+                    "data_publicacao_pncp": f"{ano - 1}-11-10T10:00:00",
+                    "data_atualizacao_pncp": f"{ano - 1}-11-10T10:00:00",
+                }
+                for o in page
+            ],
+        }
+    )
 
 
 async def orgaos_filtro(request: web.Request) -> web.Response:
@@ -224,11 +258,15 @@ async def orgaos_filtro(request: web.Request) -> web.Response:
         return spring_error(request, 400, "Bad Request", "razaoSocial: Razão social com pelo menos 3 caracteres")
     pagina = _int(request, "pagina", 1)
     found = [o for o in _state(request).population.orgaos if termo in o.razao_social]
-    page = found[(pagina - 1) * 500: pagina * 500]  # the real page size is undocumented
+    page = found[(pagina - 1) * 500 : pagina * 500]  # the real page size is undocumented
     if not page:
         return no_rows(request, _state(request).no_rows)
-    return json_response([{"cnpj": o.cnpj, "razaoSocial": o.razao_social, "esferaId": o.esfera, "poderId": "E",
-                           "validado": True} for o in page])
+    return json_response(
+        [
+            {"cnpj": o.cnpj, "razaoSocial": o.razao_social, "esferaId": o.esfera, "poderId": "E", "validado": True}
+            for o in page
+        ]
+    )
 
 
 def _planos_or_none(request: web.Request) -> list[NationalPlan] | None:
@@ -244,13 +282,23 @@ async def quantidade_planos(request: web.Request) -> web.Response:
 async def unidades(request: web.Request) -> web.Response:
     planos = _planos_or_none(request)
     pagina, tamanho = _int(request, "pagina", 1), _int(request, "tamanhoPagina", 10)
-    page = (planos or [])[(pagina - 1) * tamanho: pagina * tamanho]
+    page = (planos or [])[(pagina - 1) * tamanho : pagina * tamanho]
     if not page:
         return no_rows(request, _state(request).no_rows)
-    return json_response([{
-        "cnpj": p.cnpj, "anoPca": p.ano, "codigoUnidade": p.uasg, "nomeUnidade": f"UNIDADE {p.uasg}",
-        "sequencialPca": p.sequencial, "numeroControlePNCP": p.numero_controle, "quantidade": p.itens,
-    } for p in page])
+    return json_response(
+        [
+            {
+                "cnpj": p.cnpj,
+                "anoPca": p.ano,
+                "codigoUnidade": p.uasg,
+                "nomeUnidade": f"UNIDADE {p.uasg}",
+                "sequencialPca": p.sequencial,
+                "numeroControlePNCP": p.numero_controle,
+                "quantidade": p.itens,
+            }
+            for p in page
+        ]
+    )
 
 
 def _plan(request: web.Request) -> NationalPlan | None:
@@ -281,7 +329,8 @@ def prerender(state: NationalState, tamanho: int) -> None:
             for pagina in range(1, -(-plan.itens // tamanho) + 1):
                 items = range((pagina - 1) * tamanho, min(pagina * tamanho, plan.itens))
                 state.rendered[(plan.cnpj, plan.sequencial, pagina, tamanho)] = dumps(
-                    [plan.item(i) for i in items]).encode()
+                    [plan.item(i) for i in items]
+                ).encode()
 
 
 async def itens_quantidade(request: web.Request) -> web.Response:
@@ -305,18 +354,33 @@ async def truth(request: web.Request) -> web.Response:
             continue
         per_plan = {plan.sequencial: plan.truth() for plan in planos}
         orgaos[orgao.cnpj] = {
-            "demandas": sum(c for c, _ in per_plan.values()), "valor": str(sum(v for _, v in per_plan.values())),
-            "planos": len(planos), "itens": sum(p.itens for p in planos),
-            "por_plano": {str(seq): {"demandas": c, "valor": str(v)} for seq, (c, v) in per_plan.items()}}
-    return json_response({"ano": ano, "orgaos": orgaos, "total_orgaos": len(population.orgaos),
-                          "orgaos_com_pca": len(orgaos), "planos": sum(o["planos"] for o in orgaos.values()),
-                          "itens": sum(o["itens"] for o in orgaos.values())})
+            "demandas": sum(c for c, _ in per_plan.values()),
+            "valor": str(sum(v for _, v in per_plan.values())),
+            "planos": len(planos),
+            "itens": sum(p.itens for p in planos),
+            "por_plano": {str(seq): {"demandas": c, "valor": str(v)} for seq, (c, v) in per_plan.items()},
+        }
+    return json_response(
+        {
+            "ano": ano,
+            "orgaos": orgaos,
+            "total_orgaos": len(population.orgaos),
+            "orgaos_com_pca": len(orgaos),
+            "planos": sum(o["planos"] for o in orgaos.values()),
+            "itens": sum(o["itens"] for o in orgaos.values()),
+        }
+    )
 
 
 async def requests_stats(request: web.Request) -> web.Response:
     state = _state(request)
-    return json_response({"by_ip": state.by_ip, "by_route": dict(sorted(state.by_route.items())),
-                          "total": sum(s["requests"] for s in state.by_ip.values())})
+    return json_response(
+        {
+            "by_ip": state.by_ip,
+            "by_route": dict(sorted(state.by_route.items())),
+            "total": sum(s["requests"] for s in state.by_ip.values()),
+        }
+    )
 
 
 async def reset_stats(request: web.Request) -> web.Response:
@@ -330,12 +394,22 @@ async def health(request: web.Request) -> web.Response:
     return json_response({"status": "ok", "orgaos": len(_state(request).population.orgaos)})
 
 
-def create_national_app(*, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120,
-                        max_itens: int = 20_000, latency_ms: int = 0, per_ip_limit: int = 3,
-                        no_rows_mode: str = "204", prerender_size: int = 0) -> web.Application:
+def create_national_app(
+    *,
+    orgaos: int = 5000,
+    ano: int = 2025,
+    seed: int = 12,
+    com_pca_per_mille: int = 120,
+    max_itens: int = 20_000,
+    latency_ms: int = 0,
+    per_ip_limit: int = 3,
+    no_rows_mode: str = "204",
+    prerender_size: int = 0,
+) -> web.Application:
     app = web.Application(middlewares=[per_ip_waf])
-    app[NATIONAL] = NationalState(Population(orgaos, ano, seed, com_pca_per_mille, max_itens),
-                                  latency_ms, per_ip_limit, no_rows_mode)
+    app[NATIONAL] = NationalState(
+        Population(orgaos, ano, seed, com_pca_per_mille, max_itens), latency_ms, per_ip_limit, no_rows_mode
+    )
     if prerender_size:
         prerender(app[NATIONAL], prerender_size)
     app.router.add_get("/api/search/", search)
@@ -364,15 +438,27 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--per-ip-limit", type=int, default=3, help="0: no limit")
     parser.add_argument("--no-rows", choices=("204", "empty200", "404"), default="204")
-    parser.add_argument("--prerender", type=int, default=0, metavar="TAMANHO",
-                        help="render the item pages of this size up front (benchmarks)")
+    parser.add_argument(
+        "--prerender",
+        type=int,
+        default=0,
+        metavar="TAMANHO",
+        help="render the item pages of this size up front (benchmarks)",
+    )
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the sandbox serves on the loopback only")
-    app = create_national_app(orgaos=args.orgaos, ano=args.ano, seed=args.seed,
-                              com_pca_per_mille=args.com_pca_per_mille, max_itens=args.max_itens,
-                              latency_ms=args.latency_ms, per_ip_limit=args.per_ip_limit, no_rows_mode=args.no_rows,
-                              prerender_size=args.prerender)
+    app = create_national_app(
+        orgaos=args.orgaos,
+        ano=args.ano,
+        seed=args.seed,
+        com_pca_per_mille=args.com_pca_per_mille,
+        max_itens=args.max_itens,
+        latency_ms=args.latency_ms,
+        per_ip_limit=args.per_ip_limit,
+        no_rows_mode=args.no_rows,
+        prerender_size=args.prerender,
+    )
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 

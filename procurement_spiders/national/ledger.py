@@ -21,20 +21,25 @@ VALOR = 4  # position of valor in a demanda row (storage.coletas.demanda_row)
 Task = tuple[str, str, dict[str, Any]]  # (chave, tipo, dados)
 
 
-def join_or_open(conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_id: str | None,
-                 seed: Task) -> tuple[int, bool]:
+def join_or_open(
+    conn: psycopg.Connection, ano: int, dados: dict[str, Any], job_id: str | None, seed: Task
+) -> tuple[int, bool]:
     """(coleta id, created): the running national coleta of `ano`, created if there is none, with
     its first task in the same transaction (a worker joining sees work pending, never an empty run)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (SPIDER, ano))
         row = conn.execute(
             "SELECT id FROM coletas WHERE spider = %s AND ano_referencia = %s AND status = 'running' "
-            "ORDER BY id DESC LIMIT 1", (SPIDER, ano)).fetchone()
+            "ORDER BY id DESC LIMIT 1",
+            (SPIDER, ano),
+        ).fetchone()
         if row:
             return int(row[0]), False
         row = conn.execute(
             "INSERT INTO coletas (fonte, ano_referencia, spider, job_id, dados, status) "
-            "VALUES ('PNCP', %s, %s, %s, %s, 'running') RETURNING id", (ano, SPIDER, job_id, jsonb(dados))).fetchone()
+            "VALUES ('PNCP', %s, %s, %s, %s, 'running') RETURNING id",
+            (ano, SPIDER, job_id, jsonb(dados)),
+        ).fetchone()
         assert row is not None
         _insert(conn, int(row[0]), [seed])
         return int(row[0]), True
@@ -50,7 +55,9 @@ def _insert(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -> 
     for chave, tipo, dados in tasks:
         row = conn.execute(
             "INSERT INTO coleta_tarefas (coleta_id, chave, tipo, dados) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING chave", (coleta_id, chave, tipo, jsonb(dados))).fetchone()
+            "ON CONFLICT DO NOTHING RETURNING chave",
+            (coleta_id, chave, tipo, jsonb(dados)),
+        ).fetchone()
         if row:
             new.append(row[0])
     return new
@@ -62,33 +69,41 @@ def add_tasks(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -
         return _insert(conn, coleta_id, tasks)
 
 
-def finish_task(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str,
-                children: Iterable[Task]) -> list[str]:
+def finish_task(
+    conn: psycopg.Connection, coleta_id: int, chave: str, worker: str, children: Iterable[Task]
+) -> list[str]:
     """Children written, then the parent done, in one transaction; returns the new children."""
     with conn.transaction():
         new = _insert(conn, coleta_id, children)
-        conn.execute("UPDATE coleta_tarefas SET estado = 'feita', worker = %s, feita_em = now() "
-                     "WHERE coleta_id = %s AND chave = %s AND estado = 'pendente'", (worker, coleta_id, chave))
+        conn.execute(
+            "UPDATE coleta_tarefas SET estado = 'feita', worker = %s, feita_em = now() "
+            "WHERE coleta_id = %s AND chave = %s AND estado = 'pendente'",
+            (worker, coleta_id, chave),
+        )
         return new
 
 
-def store_plan(conn: psycopg.Connection, coleta_id: int, chave: str, worker: str,
-               rows: Sequence[Sequence[Any]]) -> CopyOutcome | None:
+def store_plan(
+    conn: psycopg.Connection, coleta_id: int, chave: str, worker: str, rows: Sequence[Sequence[Any]]
+) -> CopyOutcome | None:
     """The plan's demandas COPYed and its task done together; None if it was done already.
 
     A row the database refuses for its content is left out alone (copy_demandas_isolating, in
     savepoints of this transaction) and reported in the outcome; the ledger counts what was stored.
     """
     with conn.transaction():
-        row = conn.execute("SELECT estado FROM coleta_tarefas WHERE coleta_id = %s AND chave = %s "
-                           "FOR UPDATE", (coleta_id, chave)).fetchone()
+        row = conn.execute(
+            "SELECT estado FROM coleta_tarefas WHERE coleta_id = %s AND chave = %s FOR UPDATE", (coleta_id, chave)
+        ).fetchone()
         if row is None or row[0] != "pendente":
             return None
         outcome = copy_demandas_isolating(conn, coleta_id, rows, CopyOutcome()) if rows else CopyOutcome()
         valor = sum((Decimal(rows[i][VALOR]) for i in outcome.stored if rows[i][VALOR] is not None), Decimal(0))
         conn.execute(
             "UPDATE coleta_tarefas SET estado = 'feita', worker = %s, demandas = %s, valor = %s, feita_em = now() "
-            "WHERE coleta_id = %s AND chave = %s", (worker, len(outcome.stored), valor, coleta_id, chave))
+            "WHERE coleta_id = %s AND chave = %s",
+            (worker, len(outcome.stored), valor, coleta_id, chave),
+        )
         return outcome
 
 
@@ -96,7 +111,8 @@ def pending(conn: psycopg.Connection, coleta_id: int, older_than_s: float = 0, l
     rows = conn.execute(
         "SELECT chave, tipo, dados FROM coleta_tarefas WHERE coleta_id = %s AND estado = 'pendente' "
         "AND criada_em <= now() - make_interval(secs => %s) ORDER BY criada_em LIMIT %s",
-        (coleta_id, older_than_s, limit)).fetchall()
+        (coleta_id, older_than_s, limit),
+    ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -104,8 +120,10 @@ def counts(conn: psycopg.Connection, coleta_id: int) -> dict[str, int]:
     """Tasks by tipo and estado ('plano/feita': 12, …) and demandas stored."""
     out: dict[str, int] = {}
     for tipo, estado, n, demandas in conn.execute(
-            "SELECT tipo, estado, count(*), coalesce(sum(demandas), 0) FROM coleta_tarefas "
-            "WHERE coleta_id = %s GROUP BY tipo, estado", (coleta_id,)):
+        "SELECT tipo, estado, count(*), coalesce(sum(demandas), 0) FROM coleta_tarefas "
+        "WHERE coleta_id = %s GROUP BY tipo, estado",
+        (coleta_id,),
+    ):
         out[f"{tipo}/{estado}"] = int(n)
         out["demandas"] = out.get("demandas", 0) + int(demandas)
     out["pendentes"] = sum(v for k, v in out.items() if k.endswith("/pendente"))
@@ -118,7 +136,9 @@ def save_worker(conn: psycopg.Connection, coleta_id: int, worker: str, dados: di
         touch_heartbeat(conn, coleta_id)
         conn.execute(
             "INSERT INTO coleta_workers (coleta_id, worker, dados) VALUES (%s, %s, %s) ON CONFLICT (coleta_id, worker) "
-            "DO UPDATE SET dados = EXCLUDED.dados, atualizado_em = now()", (coleta_id, worker, jsonb(dados)))
+            "DO UPDATE SET dados = EXCLUDED.dados, atualizado_em = now()",
+            (coleta_id, worker, jsonb(dados)),
+        )
 
 
 def close_if_done(conn: psycopg.Connection, coleta_id: int) -> str | None:
@@ -131,15 +151,30 @@ def close_if_done(conn: psycopg.Connection, coleta_id: int) -> str | None:
         tally = counts(conn, coleta_id)
         if tally["pendentes"]:
             return None
-        workers = {w: d for w, d in conn.execute(
-            "SELECT worker, dados FROM coleta_workers WHERE coleta_id = %s ORDER BY worker", (coleta_id,))}
+        workers = {
+            w: d
+            for w, d in conn.execute(
+                "SELECT worker, dados FROM coleta_workers WHERE coleta_id = %s ORDER BY worker", (coleta_id,)
+            )
+        }
         incompleta = any(d.get("incompleta") for d in workers.values())
         anomalias = [a for d in workers.values() for a in d.get("anomalias", [])]
         status = "error" if incompleta else "success"
-        dados = {"finish_reason": "finished", "incompleta": incompleta, "tarefas": tally,
-                 "demandas_armazenadas": tally.get("demandas", 0), "workers": workers, "anomalias": anomalias,
-                 "faltando": [{k: a.get(k) for k in ("tipo", "tarefa", "orgao_cnpj", "sequencialPca") if a.get(k)}
-                              for a in anomalias if a.get("incompleta")]}
-        conn.execute("UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
-                     (status, jsonb(dados), coleta_id))
+        dados = {
+            "finish_reason": "finished",
+            "incompleta": incompleta,
+            "tarefas": tally,
+            "demandas_armazenadas": tally.get("demandas", 0),
+            "workers": workers,
+            "anomalias": anomalias,
+            "faltando": [
+                {k: a.get(k) for k in ("tipo", "tarefa", "orgao_cnpj", "sequencialPca") if a.get(k)}
+                for a in anomalias
+                if a.get("incompleta")
+            ],
+        }
+        conn.execute(
+            "UPDATE coletas SET status = %s, dados = dados || %s WHERE id = %s AND status = 'running'",
+            (status, jsonb(dados), coleta_id),
+        )
         return status

@@ -34,6 +34,16 @@ class NationalProgress:
         spider.logger.info(
             "%sprogress PCA %s, worker %s: %d plans done here (%.1f/min), %d demandas stored here | "
             "run: órgãos %d done + %d pending, plans %d done / %d discovered, %d demandas stored, ETA %s",
-            "final " if final else "", spider.ano, spider.worker, mine, rate,
-            stats.get_value("postgres/demandas_stored", 0), orgaos_done, total.get("orgao/pendente", 0),
-            done, done + todo, total.get("demandas", 0), eta)
+            "final " if final else "",
+            spider.ano,
+            spider.worker,
+            mine,
+            rate,
+            stats.get_value("postgres/demandas_stored", 0),
+            orgaos_done,
+            total.get("orgao/pendente", 0),
+            done,
+            done + todo,
+            total.get("demandas", 0),
+            eta,
+        )

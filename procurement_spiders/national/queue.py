@@ -47,8 +47,13 @@ return redis.call('HDEL', KEYS[1], ARGV[1])
 
 def run_keys(prefix: str, ano: int) -> dict[str, str]:
     base = f"{prefix}:pncp_nacional:{ano}"
-    return {"queue": f"{base}:requests", "dupefilter": f"{base}:dupefilter", "inflight": f"{base}:inflight",
-            "alive": f"{base}:alive", "ano": f"{prefix}:pncp_nacional:ano"}
+    return {
+        "queue": f"{base}:requests",
+        "dupefilter": f"{base}:dupefilter",
+        "inflight": f"{base}:inflight",
+        "alive": f"{base}:alive",
+        "ano": f"{prefix}:pncp_nacional:ano",
+    }
 
 
 class ClaimingQueue(PriorityQueue):

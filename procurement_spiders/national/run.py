@@ -4,7 +4,8 @@ by dead workers. Mixed into PncpNacionalSpider."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import run_in_thread
@@ -17,7 +18,37 @@ SAVE_EVERY = 10  # ticks (seconds) between saves of this worker's stats
 ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
 
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.utils.log import SpiderLoggerAdapter
+
+    from procurement_spiders.config import Config
+
+
 class NationalRunMixin:
+    if TYPE_CHECKING:  # what the mixin uses of PncpNacionalSpider, for the type checker only
+        crawler: Crawler
+        config: Config
+        ano: int
+        worker: str
+        redis: Any
+        redis_keys: dict[str, str]
+        coleta_id: int | None
+        run_conn: Any
+        db_lock: threading.Lock
+        store: Any
+        reading: set[str]
+        final_status: str | None
+        anomalias: list[dict[str, Any]]
+        loop: Any
+        ticks: int
+        progress: Any
+
+        @property
+        def logger(self) -> SpiderLoggerAdapter: ...
+
+        def task_request(self, *args: Any, **kwargs: Any) -> Any: ...
+
     def mark_failed(self, message: str) -> None:
         """This worker must not exit 0: the run did not end in success while it ran."""
         self.crawler.stats.set_value("coleta/incompleta", True)
@@ -79,7 +110,7 @@ class NationalRunMixin:
                     if chave not in held:
                         self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
                         requeued.append(chave)
-        elif not self.crawler.engine.scheduler.has_pending_requests() and not self.reading:
+        elif not self._scheduler_has_pending() and not self.reading:
             for chave, tipo, dados in self.db_sync(ledger.pending, self.coleta_id, ORPHAN_GRACE):
                 self.crawler.engine.crawl(self.task_request(chave, tipo, dados, requeued=True))
                 requeued.append(chave)
@@ -89,14 +120,22 @@ class NationalRunMixin:
 
     def save_worker(self) -> None:
         stats = self.crawler.stats
-        dados = {"incompleta": self.lost_data(), "anomalias": self.anomalias[:1000],
-                 "stats": {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str, bool))}}
+        dados = {
+            "incompleta": self.lost_data(),
+            "anomalias": self.anomalias[:1000],
+            "stats": {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str, bool))},
+        }
         self.db_sync(ledger.save_worker, self.coleta_id, self.worker, dados)
 
+    def _scheduler_has_pending(self) -> bool:
+        scheduler = self.crawler.engine.scheduler
+        return scheduler is not None and scheduler.has_pending_requests()
+
     def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
-        super().record_anomaly(tipo, message, incompleta=incompleta, **details)
-        self.anomalias.append({"tipo": tipo, "mensagem": message, "worker": self.worker, "incompleta": incompleta,
-                               **details})
+        super().record_anomaly(tipo, message, incompleta=incompleta, **details)  # type: ignore[misc]  # ColetaSpider's
+        self.anomalias.append(
+            {"tipo": tipo, "mensagem": message, "worker": self.worker, "incompleta": incompleta, **details}
+        )
 
     def closed(self, reason: str) -> None:
         if self.loop is not None and self.loop.running:
@@ -105,8 +144,9 @@ class NationalRunMixin:
             return
         if self.final_status is None:  # stopped before the run ended: the coleta stays running for a resume
             self.mark_failed(f"worker stopped ({reason}) before the run was complete")
-            self.logger.error("worker %s stopped (%s) before national coleta %s was complete", self.worker,
-                              reason, self.coleta_id)
+            self.logger.error(
+                "worker %s stopped (%s) before national coleta %s was complete", self.worker, reason, self.coleta_id
+            )
         self.save_worker()
         self.progress.log(final=True)
         self.run_conn.close()

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def plan_task(demanda: Demanda) -> str:
+    assert demanda.detalhes is not None  # every national demanda carries its plan
     return f"plano:{demanda.orgao_cnpj}:{demanda.detalhes['sequencialPca']}"
 
 

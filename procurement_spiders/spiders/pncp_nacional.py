@@ -42,6 +42,7 @@ from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
     SpiderArgumentError,
+    failed_request,
     parse_ano,
 )
 from procurement_spiders.spiders.pncp_plan_reader import PlanReader
@@ -65,6 +66,8 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
     fonte = "PNCP"
     argument_names = ("ano", "orgaos", "worker")
 
+    worker: str
+
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
         ano = parse_ano(raw.get("ano"))
@@ -86,13 +89,14 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
 
         keys = rq.run_keys(config.redis_key_prefix, ano)
         try:
-            running = redis_client(config.redis_url).get(keys["ano"])
+            running = redis_client(config.redis_url or "").get(keys["ano"])
         except redis.RedisError as exc:
             raise SpiderArgumentError(f"Redis (REDIS_URL) is unreachable: {type(exc).__name__}") from None
         if running is not None and int(running) != ano:
             raise SpiderArgumentError(
                 f"argument ano={ano}: Redis prefix {config.redis_key_prefix!r} is running the national crawl of "
-                f"{int(running)}; join it with -a ano={int(running)} or use another REDIS_KEY_PREFIX")
+                f"{int(running)}; join it with -a ano={int(running)} or use another REDIS_KEY_PREFIX"
+            )
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -151,19 +155,30 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
         if self.config.redis_url:
             self.redis = redis_client(self.config.redis_url)
         try:
-            await run_in_thread(apply_migrations, self.config.database_url)
-            self.run_conn = await run_in_thread(psycopg.connect, self.config.database_url, autocommit=True)
-            dados = {"argumentos": {"ano": self.ano, "orgaos": "todos"}, "portais": self.portal_urls(),
-                     "distribuida": bool(self.redis)}
-            self.coleta_id, created = await run_in_thread(ledger.join_or_open, self.run_conn, self.ano, dados,
-                                                          getattr(self, "_job", None), SEED)
+            database_url = self.config.database_url
+            assert database_url is not None  # checked with the arguments
+            await run_in_thread(apply_migrations, database_url)
+            self.run_conn = await run_in_thread(lambda: psycopg.connect(database_url, autocommit=True))
+            dados = {
+                "argumentos": {"ano": self.ano, "orgaos": "todos"},
+                "portais": self.portal_urls(),
+                "distribuida": bool(self.redis),
+            }
+            self.coleta_id, created = await run_in_thread(
+                ledger.join_or_open, self.run_conn, self.ano, dados, getattr(self, "_job", None), SEED
+            )
         except (psycopg.Error, OSError) as exc:
             self.logger.error("database unavailable, nothing will be stored: %s", exc)
             self.mark_failed(f"database unavailable: {type(exc).__name__}")
             await self.crawler.engine.close_spider_async(reason="database_error")
             return
-        self.logger.info("worker %s %s national coleta %s (PCA %s)", self.worker,
-                         "opened" if created else "joined", self.coleta_id, self.ano)
+        self.logger.info(
+            "worker %s %s national coleta %s (PCA %s)",
+            self.worker,
+            "opened" if created else "joined",
+            self.coleta_id,
+            self.ano,
+        )
         if self.redis:
             self.redis.set(self.redis_keys["ano"], self.ano)
             rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
@@ -180,8 +195,12 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
     def task_request(self, chave: str, tipo: str, dados: dict[str, Any], *, requeued: bool = False) -> scrapy.Request:
         base = self.config.pncp_base_url
         if tipo == "busca":
-            query = {"tipos_documento": "pcaorgao", "anos": self.ano, "pagina": dados["pagina"],
-                     "tam_pagina": SEARCH_PAGE}
+            query = {
+                "tipos_documento": "pcaorgao",
+                "anos": self.ano,
+                "pagina": dados["pagina"],
+                "tam_pagina": SEARCH_PAGE,
+            }
             url, callback = f"{base}/api/search/?{urlencode(query)}", self.parse_busca
         elif tipo == "orgao":
             query = {"pagina": dados["pagina"], "tamanhoPagina": ORGAO_PAGE}
@@ -191,9 +210,15 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
             url = f"{base}/api/pncp/v1/orgaos/{dados['cnpj']}/pca/{self.ano}/{dados['sequencial']}/itens/quantidade"
             callback = self.parse_plano
         priority = {"busca": 30, "orgao": 20, "plano": 10}[tipo]
-        return scrapy.Request(url, callback=callback, errback=self.task_failed, dont_filter=requeued,
-                              cb_kwargs={"chave": chave, "dados": dados}, priority=priority,
-                              meta={**NO_ROWS_META, "tarefa": chave})
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.task_failed,
+            dont_filter=requeued,
+            cb_kwargs={"chave": chave, "dados": dados},
+            priority=priority,
+            meta={**NO_ROWS_META, "tarefa": chave},
+        )
 
     async def finish(self, chave: str, children: list[tuple[str, str, dict[str, Any]]]):
         new = set(await self.db(ledger.finish_task, self.coleta_id, chave, self.worker, children))
@@ -215,14 +240,15 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
 
     async def parse_busca(self, response: Response, chave: str, dados: dict[str, Any]):
         rows = self.rows_or_anomaly(response, "items") or []
-        children = []
+        children: list[tuple[str, str, dict[str, Any]]] = []
         if dados["pagina"] == 1:
             body = self.json_body(response) or {}
             total = body.get("total") if isinstance(body, dict) else None
             pages = min(-(-int(total or 0) // SEARCH_PAGE), MAX_SEARCH_PAGES)
             if int(total or 0) > SEARCH_PAGE * MAX_SEARCH_PAGES:
-                self.record_anomaly("limite_busca", f"{total} órgãos listed; only {MAX_SEARCH_PAGES} pages read",
-                                    incompleta=True)
+                self.record_anomaly(
+                    "limite_busca", f"{total} órgãos listed; only {MAX_SEARCH_PAGES} pages read", incompleta=True
+                )
             children += [(f"busca:{p}", "busca", {"pagina": p}) for p in range(2, pages + 1)]
         for row in rows:
             cnpj = str(row.get("orgao_cnpj") or "") if isinstance(row, dict) else ""
@@ -244,9 +270,18 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
             except (KeyError, TypeError, ValueError, AttributeError):
                 self.record_anomaly("linha_invalida", f"{response.url}: plan row {str(row)[:200]}", incompleta=True)
                 continue
-            children.append((f"plano:{cnpj}:{sequencial}", "plano", {
-                "cnpj": cnpj, "sequencial": sequencial, "uasg": uasg,
-                "numero_controle": row.get("numeroControlePNCP")}))
+            children.append(
+                (
+                    f"plano:{cnpj}:{sequencial}",
+                    "plano",
+                    {
+                        "cnpj": cnpj,
+                        "sequencial": sequencial,
+                        "uasg": uasg,
+                        "numero_controle": row.get("numeroControlePNCP"),
+                    },
+                )
+            )
         if len(rows) >= ORGAO_PAGE and dados["pagina"] < MAX_ORGAO_PAGES:
             page = dados["pagina"] + 1
             children.append((f"orgao:{cnpj}:{page}", "orgao", {"cnpj": cnpj, "pagina": page}))
@@ -265,7 +300,7 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
         yield from reader.parse_quantidade(response, plan)
 
     def task_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
+        request = failed_request(failure)
         chave, dados = request.cb_kwargs["chave"], request.cb_kwargs["dados"]
         if chave.startswith("plano:"):  # read the plan without its total, as the pncp spider does
             self.reading.add(chave)
@@ -274,7 +309,8 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
             yield reader.enrichment_request(1)
             yield from reader.quantidade_failed(failure)
             return
-        self.record_anomaly("tarefa_perdida", f"{chave}: {request.url}: {failure.getErrorMessage()}",
-                            incompleta=True, tarefa=chave)
+        self.record_anomaly(
+            "tarefa_perdida", f"{chave}: {request.url}: {failure.getErrorMessage()}", incompleta=True, tarefa=chave
+        )
         self.db_sync(ledger.finish_task, self.coleta_id, chave, self.worker, [])
         self.task_stored(chave)

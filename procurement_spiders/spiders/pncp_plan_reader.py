@@ -26,10 +26,12 @@ class PlanReader(PncpSpider):
         self.config = national.config
 
     def record_anomaly(self, tipo: str, message: str, *, incompleta: bool = False, **details: Any) -> None:
-        self.national.record_anomaly(tipo, f"órgão {self.cnpj}: {message}", incompleta=incompleta,
-                                     orgao_cnpj=self.cnpj, **details)
+        self.national.record_anomaly(
+            tipo, f"órgão {self.cnpj}: {message}", incompleta=incompleta, orgao_cnpj=self.cnpj, **details
+        )
 
     def start_plan(self, sequencial: int, numero_controle: str | None) -> Plan:
+        assert self.uasg is not None  # a plan reader is bound to one UASG
         plan = Plan(sequencial=sequencial, uasg=self.uasg, numero_controle=numero_controle)
         self.plans[sequencial] = plan
         return plan

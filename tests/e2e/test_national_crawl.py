@@ -35,9 +35,25 @@ ORGAOS, MAX_ITENS = 300, 2000
 def national_sandbox():
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.national", "--port", str(port), "--orgaos", str(ORGAOS),
-         "--max-itens", str(MAX_ITENS), "--latency-ms", "40", "--per-ip-limit", "3"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "sandbox.national",
+            "--port",
+            str(port),
+            "--orgaos",
+            str(ORGAOS),
+            "--max-itens",
+            str(MAX_ITENS),
+            "--latency-ms",
+            "40",
+            "--per-ip-limit",
+            "3",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/__sandbox__/health")
@@ -81,15 +97,23 @@ def assert_stored_equals_truth(database_url: str, expected: dict) -> None:
     with psycopg.connect(database_url) as conn:
         (status,) = conn.execute("SELECT status FROM coletas WHERE spider = 'pncp_nacional'").fetchone()
         assert status == "success"
-        per_orgao = {cnpj: (n, total) for cnpj, n, total in conn.execute(
-            "SELECT orgao_cnpj, count(*), sum(valor) FROM demandas GROUP BY 1")}
-        per_plan = {(cnpj, str(seq)): n for cnpj, seq, n in conn.execute(
-            "SELECT orgao_cnpj, detalhes->>'sequencialPca', count(*) FROM demandas GROUP BY 1, 2")}
-        plan_tasks = conn.execute("SELECT count(*), count(*) FILTER (WHERE estado = 'feita') FROM coleta_tarefas "
-                                  "WHERE tipo = 'plano'").fetchone()
+        per_orgao = {
+            cnpj: (n, total)
+            for cnpj, n, total in conn.execute("SELECT orgao_cnpj, count(*), sum(valor) FROM demandas GROUP BY 1")
+        }
+        per_plan = {
+            (cnpj, str(seq)): n
+            for cnpj, seq, n in conn.execute(
+                "SELECT orgao_cnpj, detalhes->>'sequencialPca', count(*) FROM demandas GROUP BY 1, 2"
+            )
+        }
+        plan_tasks = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE estado = 'feita') FROM coleta_tarefas WHERE tipo = 'plano'"
+        ).fetchone()
     assert per_orgao == {cnpj: (o["demandas"], Decimal(o["valor"])) for cnpj, o in expected["orgaos"].items()}
-    assert per_plan == {(cnpj, seq): p["demandas"] for cnpj, o in expected["orgaos"].items()
-                        for seq, p in o["por_plano"].items()}
+    assert per_plan == {
+        (cnpj, seq): p["demandas"] for cnpj, o in expected["orgaos"].items() for seq, p in o["por_plano"].items()
+    }
     assert plan_tasks == (expected["planos"], expected["planos"])
 
 
@@ -101,18 +125,33 @@ def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox
     inflight = f"{redis_prefix}:pncp_nacional:2025:inflight"
     workers = {}
     for n in (2, 3, 4):
-        env = worker_env(national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix,
-                         BIND_ADDRESS=f"127.0.0.{n}")
-        workers[n] = subprocess.Popen([SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
-                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = worker_env(
+            national_sandbox,
+            database_url,
+            REDIS_URL=REDIS_URL,
+            REDIS_KEY_PREFIX=redis_prefix,
+            BIND_ADDRESS=f"127.0.0.{n}",
+        )
+        workers[n] = subprocess.Popen(
+            [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         # Kill worker 2 while it holds a claimed task, after some plans were stored.
         def w2_holds_a_plan():
             held = [v for v in server.hvals(inflight) if v.startswith(b"w2\n")]
             with psycopg.connect(database_url) as conn:
-                done = conn.execute("SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
-                                    ).fetchone()[0] if conn.execute(
-                    "SELECT to_regclass('coleta_tarefas')").fetchone()[0] else 0
+                done = (
+                    conn.execute(
+                        "SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
+                    ).fetchone()[0]
+                    if conn.execute("SELECT to_regclass('coleta_tarefas')").fetchone()[0]
+                    else 0
+                )
             return held and done >= 3
 
         wait_for(w2_holds_a_plan, timeout=120, interval=0.05, what="worker 2 holding a task mid-crawl")
@@ -127,8 +166,9 @@ def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox
         assert workers[n].returncode == 0, outputs[n][-3000:]
     assert_stored_equals_truth(database_url, expected)
     with psycopg.connect(database_url) as conn:
-        requeued = conn.execute("SELECT coalesce(sum((dados->'stats'->>'nacional/tarefas_requeued')::int), 0) "
-                                "FROM coleta_workers").fetchone()[0]
+        requeued = conn.execute(
+            "SELECT coalesce(sum((dados->'stats'->>'nacional/tarefas_requeued')::int), 0) FROM coleta_workers"
+        ).fetchone()[0]
         workers_recorded = {w for (w,) in conn.execute("SELECT worker FROM coleta_workers")}
         dados = conn.execute("SELECT dados FROM coletas").fetchone()[0]
     assert requeued >= 1  # the killed worker's claim went back to the queue
@@ -141,8 +181,9 @@ def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox
 
 def test_one_process_without_redis_stores_the_same_rows(national_sandbox, database_url):
     expected = truth(national_sandbox)
-    result = run_scrapy(["crawl", "pncp_nacional", "-a", "ano=2025"],
-                        worker_env(national_sandbox, database_url, REDIS_URL=None))
+    result = run_scrapy(
+        ["crawl", "pncp_nacional", "-a", "ano=2025"], worker_env(national_sandbox, database_url, REDIS_URL=None)
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stored_equals_truth(database_url, expected)
     assert "progress PCA 2025" in result.stderr
@@ -159,18 +200,25 @@ def _error_lines(stderr: str) -> list[str]:
 
 
 def test_unreachable_redis_is_one_line_and_nothing_happens(national_sandbox, empty_database_url, redis_prefix):
-    env = worker_env(national_sandbox, empty_database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/7",
-                     REDIS_KEY_PREFIX=redis_prefix)
+    env = worker_env(
+        national_sandbox,
+        empty_database_url,
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/7",
+        REDIS_KEY_PREFIX=redis_prefix,
+    )
     result = run_scrapy(["crawl", "pncp_nacional", "-a", "ano=2025"], env)
     assert result.returncode != 0
     assert _error_lines(result.stderr) == ["error: Redis (REDIS_URL) is unreachable: ConnectionError"]
     _nothing_stored(empty_database_url)
 
 
-@pytest.mark.parametrize("ano, message", [
-    ("1999", "error: argument ano=1999 is out of range"),
-    ("2024", "error: argument ano=2024: Redis prefix"),
-])
+@pytest.mark.parametrize(
+    "ano, message",
+    [
+        ("1999", "error: argument ano=1999 is out of range"),
+        ("2024", "error: argument ano=2024: Redis prefix"),
+    ],
+)
 def test_wrong_ano_is_one_line_and_nothing_queued(national_sandbox, empty_database_url, redis_prefix, ano, message):
     server = redis_lib.Redis.from_url(REDIS_URL)
     server.set(f"{redis_prefix}:pncp_nacional:ano", 2025)  # a run of 2025 is under way on this prefix
@@ -183,22 +231,39 @@ def test_wrong_ano_is_one_line_and_nothing_queued(national_sandbox, empty_databa
     _nothing_stored(empty_database_url)
 
 
-def test_a_worker_stopped_with_sigterm_loses_nothing_and_the_run_still_succeeds(national_sandbox, database_url,
-                                                                                 redis_prefix):
+def test_a_worker_stopped_with_sigterm_loses_nothing_and_the_run_still_succeeds(
+    national_sandbox, database_url, redis_prefix
+):
     """Regression: a worker that stopped cleanly wrote itself down as having lost data, and the
     run it left (completed by the others) ended as an error."""
     expected = truth(national_sandbox)
     workers = {}
     for n in (5, 6):
-        env = worker_env(national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix,
-                         BIND_ADDRESS=f"127.0.0.{n}")
-        workers[n] = subprocess.Popen([SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
-                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = worker_env(
+            national_sandbox,
+            database_url,
+            REDIS_URL=REDIS_URL,
+            REDIS_KEY_PREFIX=redis_prefix,
+            BIND_ADDRESS=f"127.0.0.{n}",
+        )
+        workers[n] = subprocess.Popen(
+            [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
+
         def some_plans_stored():
             with psycopg.connect(database_url) as conn:
-                return conn.execute("SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
-                                    ).fetchone()[0] >= 3
+                return (
+                    conn.execute(
+                        "SELECT count(*) FROM coleta_tarefas WHERE estado = 'feita' AND tipo = 'plano'"
+                    ).fetchone()[0]
+                    >= 3
+                )
 
         wait_for(some_plans_stored, timeout=120, interval=0.05, what="plans stored")
         workers[5].send_signal(signal.SIGTERM)

@@ -16,8 +16,18 @@ SEED = ("busca:1", "busca", {"pagina": 1})
 def row(chave: str, valor: str) -> tuple:
     from procurement_spiders.items import Demanda
 
-    return demanda_row(Demanda(fonte="PNCP", chave=chave, ano_referencia=2025, orgao_cnpj="90000001000100",
-                               uasg="000001", valor=Decimal(valor), status="PUBLICADO", detalhes={}))
+    return demanda_row(
+        Demanda(
+            fonte="PNCP",
+            chave=chave,
+            ano_referencia=2025,
+            orgao_cnpj="90000001000100",
+            uasg="000001",
+            valor=Decimal(valor),
+            status="PUBLICADO",
+            detalhes={},
+        )
+    )
 
 
 def test_a_worker_joining_a_new_run_finds_its_first_task_pending(database_url):
@@ -41,8 +51,10 @@ def test_a_plan_read_twice_is_stored_once(database_url):
         assert ledger.store_plan(conn, coleta, plan[0], "w1", rows).stored == [0, 1]
         assert ledger.store_plan(conn, coleta, plan[0], "w2", rows) is None
         assert conn.execute("SELECT count(*), sum(valor) FROM demandas").fetchone() == (2, Decimal("11.75"))
-        assert conn.execute("SELECT worker, demandas FROM coleta_tarefas WHERE chave = %s", (plan[0],)).fetchone() \
-            == ("w1", 2)
+        assert conn.execute("SELECT worker, demandas FROM coleta_tarefas WHERE chave = %s", (plan[0],)).fetchone() == (
+            "w1",
+            2,
+        )
 
 
 def test_the_run_closes_once_nothing_is_pending_and_errors_if_a_worker_lost_data(database_url):
@@ -71,6 +83,7 @@ def test_a_row_the_database_refuses_is_left_out_alone_and_the_plan_is_done(datab
         bad[3] = "NUL \x00 byte"  # descricao: PostgreSQL text refuses it
         outcome = ledger.store_plan(conn, coleta, plan[0], "w1", [row("a", "1.00"), tuple(bad), row("c", "3.00")])
         assert outcome.stored == [0, 2] and [i for i, _ in outcome.rejected] == [1]
-        assert conn.execute("SELECT demandas, valor, estado FROM coleta_tarefas WHERE chave = %s", (plan[0],)
-                            ).fetchone() == (2, Decimal("4.00"), "feita")
+        assert conn.execute(
+            "SELECT demandas, valor, estado FROM coleta_tarefas WHERE chave = %s", (plan[0],)
+        ).fetchone() == (2, Decimal("4.00"), "feita")
         assert conn.execute("SELECT count(*) FROM demandas").fetchone()[0] == 2
