@@ -27,6 +27,7 @@ from selenium.common.exceptions import (
     JavascriptException,
     NoSuchElementException,
     StaleElementReferenceException,
+    TimeoutException,
     WebDriverException,
 )
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -59,6 +60,21 @@ def _navigation(exc: WebDriverException) -> bool:
     return any(m in (exc.msg or "").lower() for m in _NAVIGATION_MARKS)
 
 
+def interrupted_by_navigation(exc: WebDriverException, elapsed: float, script_timeout: float) -> bool:
+    """The document under the in-page script went away. Chrome says so in words, or (seen with
+    Chromium 156 while a login redirected) with a "script timeout" that comes long before the
+    driver's script timeout: the script ends on its own at its slice, so that is not a hung page."""
+    return _navigation(exc) or (isinstance(exc, TimeoutException) and elapsed < 0.9 * script_timeout)
+
+
+def _script_timeout(driver: WebDriver) -> float:
+    """The driver's script timeout (one round-trip, only on the error path); 0 when unknown."""
+    try:
+        return float(driver.timeouts.script or 0)
+    except (WebDriverException, TypeError, ValueError):
+        return 0.0
+
+
 def wait_in_page(
     driver: WebDriver,
     args: dict[str, Any],
@@ -82,12 +98,13 @@ def wait_in_page(
         if not first:
             payload["action"] = None
         first = False
+        started = time.monotonic()
         try:
             value = driver.execute_async_script(script, payload)
         except JavascriptException:  # the document was replaced: look again
             value = None
         except WebDriverException as exc:
-            if not _navigation(exc):
+            if not interrupted_by_navigation(exc, time.monotonic() - started, _script_timeout(driver)):
                 raise
             value = None
         if value:
@@ -98,13 +115,17 @@ def wait_in_page(
 
 def next_dom_change(driver: WebDriver, within: float) -> bool:
     """Block until the page's DOM changes or `within` s pass; True on a change. Without a document
-    to observe (a navigation under way) it is a plain sleep."""
+    to observe (a navigation under way) it is a plain sleep; a navigation that replaces the
+    document under the script is a change."""
+    started = time.monotonic()
     try:
         value = driver.execute_async_script(
             engine_script(), {"check": None, "action": None, "poll_ms": 1000, "slice_ms": int(within * 1000)}
         )
         return bool(value)
     except WebDriverException as exc:
+        if interrupted_by_navigation(exc, time.monotonic() - started, _script_timeout(driver)):
+            return True
         if is_session_fault(exc, "wait"):
             raise
         time.sleep(within)
