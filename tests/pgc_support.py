@@ -14,12 +14,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, Sandbox, free_port
+from tests.support import MAIN_CNPJ, ROOT, Sandbox, free_port, project_env
 
 DEMO_CPF = "99999999999"  # sandbox-only demo account (see sandbox/pgc/__init__.py)
 DEMO_SENHA = "sandbox-demo"
 EXPIRED_CPF = "99999999888"
 BLOCKED_CPF = "99999999777"
+
+
+def pgc_crawl_env(sandbox_url: str, grid_url: str, database_url: str, **extra: str | None) -> dict[str, str]:
+    """The environment of a PGC crawl against the sandbox with its demo account (fast polling)."""
+    return project_env(
+        **{
+            "SELENIUM_URL": grid_url,
+            "DATABASE_URL": database_url,
+            "SANDBOX_URL": sandbox_url,
+            "ORGAO_CNPJ": MAIN_CNPJ,
+            "PGC_CPF": DEMO_CPF,
+            "PGC_SENHA": DEMO_SENHA,
+            "POLL_TIME": "0.05",
+            "SELENIUM_TIMEOUT": "20",
+            **extra,
+        }
+    )
 
 
 @dataclass

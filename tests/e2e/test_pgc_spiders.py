@@ -17,26 +17,21 @@ import psycopg
 import pytest
 
 from procurement_spiders.parsing.values import parse_date, parse_money
-from tests.conftest import MAIN_CNPJ, project_env, run_scrapy
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF
+from tests.conftest import run_scrapy
+from tests.pgc_support import DEMO_CPF, DEMO_SENHA, EXPIRED_CPF, pgc_crawl_env
 from tests.support import run_checked
 
 
 def crawl(pgc, grid_url, database_url, *args, **env):
     debug_dir = Path(tempfile.mkdtemp(prefix="pgc-debug-"))  # failed-page captures stay out of the checkout
-    base = dict(
-        SELENIUM_URL=grid_url,
-        DATABASE_URL=database_url,
-        SANDBOX_URL=pgc.url,
-        ORGAO_CNPJ=MAIN_CNPJ,
-        PGC_CPF=DEMO_CPF,
-        PGC_SENHA=DEMO_SENHA,
-        POLL_TIME="0.05",
-        SELENIUM_TIMEOUT="20",
-        SELENIUM_DEBUG_DIR=str(debug_dir),
+    result = run_checked(
+        database_url,
+        lambda: run_scrapy(
+            ["crawl", *args],
+            pgc_crawl_env(pgc.url, grid_url, database_url, SELENIUM_DEBUG_DIR=str(debug_dir), **env),
+            timeout=600,
+        ),
     )
-    base.update(env)
-    result = run_checked(database_url, lambda: run_scrapy(["crawl", *args], project_env(**base), timeout=600))
     result.debug_dir = debug_dir
     return result
 

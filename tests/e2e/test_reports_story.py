@@ -13,8 +13,8 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
-from tests.support import MAIN_CNPJ, project_env, run_scrapy
+from tests.pgc_support import grid_url, pgc, pgc_crawl_env  # noqa: F401
+from tests.support import run_scrapy
 
 FONTES = ("PGC", "FORMACAO", "PNCP")
 SOURCE_CRAWLS = {
@@ -42,17 +42,7 @@ def story(sandbox, pgc):  # noqa: F811
 
 
 def env(sandbox, grid_url, database_url, **extra):  # noqa: F811
-    return project_env(
-        SELENIUM_URL=grid_url,
-        DATABASE_URL=database_url,
-        SANDBOX_URL=sandbox.url,
-        ORGAO_CNPJ=MAIN_CNPJ,
-        PGC_CPF=DEMO_CPF,
-        PGC_SENHA=DEMO_SENHA,
-        POLL_TIME="0.05",
-        SELENIUM_TIMEOUT="20",
-        **extra,
-    )
+    return pgc_crawl_env(sandbox.url, grid_url, database_url, **extra)
 
 
 def crawl_all(sandbox, grid_url, database_url, fontes=FONTES) -> None:  # noqa: F811

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from procurement_spiders import log_secrets
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc  # noqa: F401
-from tests.support import MAIN_CNPJ, project_env, run_scrapy
+from tests.pgc_support import DEMO_CPF, DEMO_SENHA, grid_url, pgc, pgc_crawl_env  # noqa: F401
+from tests.support import run_scrapy
 
 # The demo CPF is all nines: a float such as 7.199999999999999 in the stats is not a leak.
 CPF_LEAK = re.compile(r"(?<![\d.])" + DEMO_CPF + r"(?!\d)")
@@ -29,15 +29,10 @@ def assert_clean(text: str) -> None:
 def test_debug_pgc_crawl_logs_no_secret(pgc, grid_url, database_url, tmp_path, log_format):  # noqa: F811
     pgc.dataset(ano=2025, dfds=30)
     log_file = tmp_path / "crawl.log"
-    env = project_env(
-        SELENIUM_URL=grid_url,
-        DATABASE_URL=database_url,
-        SANDBOX_URL=pgc.url,
-        ORGAO_CNPJ=MAIN_CNPJ,
-        PGC_CPF=DEMO_CPF,
-        PGC_SENHA=DEMO_SENHA,
-        POLL_TIME="0.05",
-        SELENIUM_TIMEOUT="20",
+    env = pgc_crawl_env(
+        pgc.url,
+        grid_url,
+        database_url,
         SELENIUM_DEBUG_DIR=str(tmp_path / "debug"),
         LOG_LEVEL="DEBUG",
         LOG_FORMAT=log_format,
