@@ -5,11 +5,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help setup demo test lint test-fast migrate sandbox grid-start grid-stop pg-start pg-stop \
-        backup restore bench scrapyd scheduler deploy health web
+        backup restore bench scrapyd scheduler deploy health web stop
 
 help:
 	@echo "make setup     install Debian packages, .venv and the Grid jar (idempotent)"
-	@echo "make demo      local PostgreSQL + sandbox + Grid, run the crawls, print what they stored"
+	@echo "make demo      local PostgreSQL + sandbox + Grid, run the crawls, print what they stored, then"
+	@echo "               leave scrapyd and the web app running and print the page's URL and demo login"
+	@echo "make stop      stop what make demo started (recorded in .data/demo.started), nothing else"
 	@echo "make test      the whole test suite (unit, integration, e2e) on real parts"
 	@echo "make lint      ruff (lint + format check), mypy on procurement_spiders/, no import cycles"
 	@echo "make migrate   apply pending migrations to DATABASE_URL"
@@ -22,6 +24,8 @@ setup:
 
 demo: setup
 	@scripts/demo.sh
+stop:
+	@scripts/stop.sh
 
 test: setup
 	@scripts/test.sh
