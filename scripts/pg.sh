@@ -37,6 +37,9 @@ case "${1:-}" in
   stop)
     if [ -f "$DIR/data/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
       as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null
+      echo "PostgreSQL stopped ($DIR)"
+    else
+      echo "PostgreSQL not running ($DIR)"
     fi
     ;;
   status)

@@ -39,9 +39,11 @@ case "${1:-}" in
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done  # its port is free after
         kill -KILL "$pid" 2>/dev/null || true
+        stopped="sandbox stopped (pid $pid, port $PORT)"
       fi
       rm -f "$PIDFILE"
     fi
+    echo "${stopped:-sandbox not running (no live pid in $PIDFILE)}"
     # a sandbox on another port (a test's) leaves nothing behind; the default one keeps its log
     if [ "$PORT" != 8800 ]; then rm -f "$LOG"; fi
     ;;

@@ -33,8 +33,8 @@ stop_one() {  # name KEY=value…
     web) env "$@" scripts/web.sh stop ;;
     scrapyd) env "$@" scripts/scrapyd.sh stop ;;
     grid) env "$@" scripts/grid.sh stop ;;
-    sandbox) env "$@" scripts/sandbox.sh stop && echo "sandbox stopped ($*)" ;;
-    pg) env "$@" scripts/pg.sh stop && echo "PostgreSQL stopped (.data/pg, $*)" ;;
+    sandbox) env "$@" scripts/sandbox.sh stop ;;
+    pg) env "$@" scripts/pg.sh stop ;;
     *) echo "unknown service in the demo state: $name" >&2 ;;
   esac
 }
