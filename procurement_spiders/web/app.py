@@ -56,7 +56,7 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
     app.state.scrapyd = ScrapydClient(
         config.scrapyd_url, config.scrapyd_username, config.scrapyd_password, timeout=30.0
     )  # listspiders loads the egg: seconds on a busy host
-    app.state.coletor = Coletor(app.state.scrapyd)
+    app.state.coletor = Coletor(app.state.scrapyd, app.state.engine)  # the execução lives in the database
     app.state.counts = FinishedCache()  # per app: one database
 
     # Without WEB_SESSION_SECRET each start signs with a new key: logins end on restart, nothing leaks.
