@@ -16,6 +16,7 @@ from datetime import datetime
 
 import requests
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, FONTES
 from procurement_spiders.scheduler.runner import ScrapydClient, ScrapydError, find_active, job_id
@@ -33,6 +34,7 @@ ESTADOS = {
     "cancelado": "cancelado",
     "erro": "não iniciado (erro)",
 }
+SEM_BANCO = "O banco de dados não respondeu; nada foi feito. Tente de novo em instantes."
 PROGRESS_MARKERS = ("progress:", "coleta ", "attended login", "Spider closed", "ERROR", "CRITICAL")
 
 
@@ -83,7 +85,10 @@ class Coletor:
     async def iniciar(self, ano: int, cnpj: str | None, uasg: str | None, fontes: list[str], usuario: str) -> Execucao:
         if self.engine is None:
             raise Recusa("O aplicativo não tem banco de dados (DATABASE_URL): não há onde registrar a coleta.")
-        new_id = await asyncio.to_thread(self._iniciar, ano, cnpj, uasg, fontes, usuario)
+        try:
+            new_id = await asyncio.to_thread(self._iniciar, ano, cnpj, uasg, fontes, usuario)
+        except DBAPIError:
+            raise Recusa(SEM_BANCO) from None
         await self.avancar()
         found = await asyncio.to_thread(self._read, store.ultima)
         assert found is not None and found.id == new_id
@@ -123,7 +128,10 @@ class Coletor:
     async def cancelar(self, usuario: str) -> None:
         if self.engine is None:
             raise Recusa("Não há coleta em andamento para cancelar.")
-        await asyncio.to_thread(self._cancelar, usuario)
+        try:
+            await asyncio.to_thread(self._cancelar, usuario)
+        except DBAPIError:
+            raise Recusa(SEM_BANCO) from None
 
     def _cancelar(self, usuario: str) -> None:
         """Record the cancel; passos not started are cancelled, the running job gets scrapyd's

@@ -45,11 +45,13 @@ def test_a_second_insert_waits_for_the_first_and_is_refused(engines, database_ur
         # the other INSERT is blocked on ours (a lock wait in PostgreSQL), not yet answered
         with psycopg.connect(database_url, autocommit=True) as watch:  # a fresh activity snapshot per poll
             wait_for(
-                lambda: watch.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database() AND query LIKE 'INSERT INTO execucoes %'"
-                ).fetchone()[0]
-                == 1,
+                lambda: (
+                    watch.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database() AND query LIKE 'INSERT INTO execucoes %'"
+                    ).fetchone()[0]
+                    == 1
+                ),
                 20,
                 what="the second INSERT waiting on the first",
             )
