@@ -1,5 +1,6 @@
 """Helpers of the web app tests: users with real hashes, a config, logging in through the form,
-and coletas written the way the pipeline writes them (running, demandas, then finished)."""
+coletas written the way the pipeline writes them (running, demandas, then finished), and a real
+scrapyd with the project's egg deployed, its crawls pointed at the sandbox."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+import requests
 from psycopg.types.json import Jsonb
 
 from procurement_spiders.config import load_config
 from procurement_spiders.parsing.web_users import hash_password
+from tests.ops_support import Scrapyd, build_egg
+from tests.pgc_support import DEMO_CPF, DEMO_SENHA
+from tests.support import MAIN_CNPJ
 
 PASSWORDS = {"ana": "operadora-secreta", "leo": "leitor-secreto"}
 USERS = f"ana:operador:{hash_password(PASSWORDS['ana'])} leo:leitura:{hash_password(PASSWORDS['leo'])}"
 SESSION_SECRET = "s" * 40
+PROJECT = "procurement_spiders"
+NOVNC = "http://127.0.0.1:7900/?autoconnect=1&resize=scale"
 
 
 def web_config(database_url: str | None, **extra: str):
@@ -74,3 +81,42 @@ def add_coleta(
         if status != "running":
             conn.execute("UPDATE coletas SET status = %s WHERE id = %s", (status, coleta_id))
     return coleta_id
+
+
+def crawl_env(sandbox, grid_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    """What scrapyd's crawls run with: the sandbox, the Grid, the test database."""
+    return {
+        "DATABASE_URL": database_url,
+        "SANDBOX_URL": sandbox.url,
+        "PNCP_REAL_ENABLED": "false",
+        "PGC_REAL_ENABLED": "false",
+        "ORGAO_CNPJ": MAIN_CNPJ,
+        "SELENIUM_URL": grid_url,
+        "POLL_TIME": "0.05",
+        "SELENIUM_TIMEOUT": "20",
+        "PROGRESS_INTERVAL": "1",
+        "PGC_NOVNC_URL": NOVNC,
+        "PGC_CPF": DEMO_CPF,
+        "PGC_SENHA": DEMO_SENHA,
+        **extra,
+    }
+
+
+def deployed_scrapyd(base: Path, password: str, env: dict[str, str]) -> Scrapyd:
+    """A real scrapyd (user `ops`) with the egg built from this tree deployed; the caller stops it."""
+    sd = Scrapyd(base, username="ops", password=password, poll_interval=0.5, env=env).start()
+    try:
+        egg = build_egg(base / "egg")
+        with open(egg, "rb") as fh:
+            answer = requests.post(
+                f"{sd.url}/addversion.json",
+                auth=sd.auth,
+                timeout=120,
+                data={"project": PROJECT, "version": "1"},
+                files={"egg": fh},
+            ).json()
+        assert answer["status"] == "ok", answer
+    except BaseException:
+        sd.stop()
+        raise
+    return sd

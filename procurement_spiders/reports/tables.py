@@ -1,4 +1,5 @@
-"""`coletas` and `demandas` described once for the read side (SQLAlchemy Core).
+"""`coletas` and `demandas` described once for the read side (SQLAlchemy Core); the web app's
+`execucoes` and their passos (migration 007), which the web app also writes.
 
 They must match migrations/: tests/integration/test_reports_tables.py reflects a migrated database
 and compares columns, types and nullability with these.
@@ -16,8 +17,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     Table,
     Text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -60,4 +63,32 @@ demandas = Table(
     Column("uasg", CHAR(6)),
     Column("orgao_cnpj", CHAR(14)),
     Column("detalhes", JSONB),
+)
+
+execucoes = Table(
+    "execucoes",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("ano", Integer, nullable=False),
+    Column("orgao_cnpj", CHAR(14)),
+    Column("uasg", CHAR(6)),
+    Column("usuario", Text, nullable=False),
+    Column("iniciada_em", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    Column("cancelada_em", TIMESTAMP(timezone=True)),
+    Column("cancelada_por", Text),
+    Column("terminada_em", TIMESTAMP(timezone=True)),
+)
+
+execucao_passos = Table(
+    "execucao_passos",
+    metadata,
+    Column("execucao_id", BigInteger, ForeignKey("execucoes.id", ondelete="CASCADE"), primary_key=True),
+    Column("ordem", SmallInteger, primary_key=True),
+    Column("fonte", Text, nullable=False),
+    Column("spider", Text, nullable=False),
+    Column("args", JSONB, nullable=False),
+    Column("job_id", Text, unique=True),
+    Column("estado", Text, nullable=False, server_default="aguardando"),
+    Column("erro", Text),
+    Column("atualizado_em", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,9 +1,11 @@
-"""The app factory: settings, database engine, sessions, templates, routes, the execução driver."""
+"""The app factory: settings, database engine (migrated at start), sessions, templates, routes, the
+execução driver."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from pathlib import Path
 
@@ -17,12 +19,14 @@ from procurement_spiders.config import Config
 from procurement_spiders.parsing.web_users import parse_users
 from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.scheduler.runner import ScrapydClient
+from procurement_spiders.storage.migrations import apply_migrations
 from procurement_spiders.web import formats
 from procurement_spiders.web.jobs import Coletor
 from procurement_spiders.web.queries import FinishedCache
 from procurement_spiders.web.security import LoginLimiter, LoginRequired, SecureCookieMiddleware, csrf_token
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 SESSION_COOKIE = "procurement_session"
 SESSION_MAX_AGE = 12 * 3600  # one working day
 
@@ -35,9 +39,21 @@ def templates() -> Jinja2Templates:
 
 
 def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
+    async def drive() -> None:
+        # The web app may be the first to reach a new database, and it writes the execuções
+        # (migration 007): pending migrations first, retried while the database is down.
+        while config.database_url:
+            try:
+                await asyncio.to_thread(apply_migrations, config.database_url)
+                break
+            except Exception as exc:  # noqa: BLE001 - /health reports the database; keep trying
+                logger.warning("migrations not applied yet (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(min(poll_interval, 30.0))
+        await app.state.coletor.run_forever(poll_interval)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        driver = asyncio.create_task(app.state.coletor.run_forever(poll_interval))
+        driver = asyncio.create_task(drive())
         try:
             yield
         finally:
@@ -56,7 +72,7 @@ def create_app(config: Config, *, poll_interval: float = 2.0) -> FastAPI:
     app.state.scrapyd = ScrapydClient(
         config.scrapyd_url, config.scrapyd_username, config.scrapyd_password, timeout=30.0
     )  # listspiders loads the egg: seconds on a busy host
-    app.state.coletor = Coletor(app.state.scrapyd)
+    app.state.coletor = Coletor(app.state.scrapyd, app.state.engine)  # the execução lives in the database
     app.state.counts = FinishedCache()  # per app: one database
 
     # Without WEB_SESSION_SECRET each start signs with a new key: logins end on restart, nothing leaks.

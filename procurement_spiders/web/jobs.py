@@ -1,9 +1,10 @@
 """Iniciar coleta: one execução (PGC → Formação do PCA → PNCP, one scrapyd job at a time), driven
-from the web process; its state for the page; cancel.
+from the web app; its state for the page; cancel.
 
-The execução lives in this process (a restart forgets the queue of sources not yet started; jobs
-already in scrapyd go on). A start is refused while an execução runs, or while scrapyd already has
-the same run pending or running (the scheduler's overlap rule, `find_active`).
+The execução lives in PostgreSQL (web/execucoes.py): any web process, and the next one after a
+restart, advances the same queue, and the database keeps one active execução at a time. A start is
+also refused while scrapyd already has the same run pending or running (the scheduler's overlap
+rule, `find_active`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import requests
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from procurement_spiders.reports.fontes import FONTE_LABELS, FONTES
 from procurement_spiders.scheduler.runner import ScrapydClient, ScrapydError, find_active, job_id
 from procurement_spiders.scheduler.schedule import DEFAULT_PROJECT, run_key
+from procurement_spiders.web import execucoes as store
+from procurement_spiders.web.execucoes import Execucao, Passo
 from procurement_spiders.web.formats import BRASILIA
 
 logger = logging.getLogger(__name__)
@@ -30,38 +34,12 @@ ESTADOS = {
     "cancelado": "cancelado",
     "erro": "não iniciado (erro)",
 }
+SEM_BANCO = "O banco de dados não respondeu; nada foi feito. Tente de novo em instantes."
 PROGRESS_MARKERS = ("progress:", "coleta ", "attended login", "Spider closed", "ERROR", "CRITICAL")
 
 
 class Recusa(Exception):
     """A start or cancel the page refuses; the message is shown as is (pt-BR)."""
-
-
-@dataclass
-class Passo:
-    fonte: str
-    spider: str
-    args: dict[str, str]
-    job_id: str | None = None
-    estado: str = "aguardando"
-    erro: str | None = None
-
-    @property
-    def concluido(self) -> bool:
-        return self.estado in ("finished", "cancelado", "erro")
-
-
-@dataclass
-class Execucao:
-    ano: int
-    usuario: str
-    passos: list[Passo]
-    iniciada_em: datetime = field(default_factory=lambda: datetime.now(UTC))
-    cancelada: bool = False
-
-    @property
-    def ativa(self) -> bool:
-        return not all(p.concluido for p in self.passos)
 
 
 def spider_for(fonte: str, ano: int, cnpj: str | None, uasg: str | None, spiders: list[str]) -> tuple[str, dict]:
@@ -79,69 +57,121 @@ def spider_for(fonte: str, ano: int, cnpj: str | None, uasg: str | None, spiders
     return "pncp", args
 
 
+def _ocupado(execucao: Execucao | None) -> Recusa:
+    quem = f" (iniciada por {execucao.usuario})" if execucao is not None else ""
+    return Recusa(f"Já há uma coleta em andamento{quem}. Aguarde o fim ou cancele-a antes de iniciar outra.")
+
+
 class Coletor:
-    def __init__(self, client: ScrapydClient, project: str = DEFAULT_PROJECT):
+    """Starts, advances and cancels the execução in the database; scrapyd runs the jobs. The
+    methods run their blocking work (PostgreSQL, scrapyd) in a thread."""
+
+    def __init__(self, client: ScrapydClient, engine: Engine | None, project: str = DEFAULT_PROJECT):
         self.client = client
+        self.engine = engine
         self.project = project
-        self.execucao: Execucao | None = None
-        self.lock = asyncio.Lock()
+
+    async def atual(self) -> Execucao | None:
+        """The latest execução (active or not), for the page."""
+        if self.engine is None:
+            return None
+        return await asyncio.to_thread(self._read, store.ultima)
+
+    def _read(self, what):
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            return what(conn)
 
     async def iniciar(self, ano: int, cnpj: str | None, uasg: str | None, fontes: list[str], usuario: str) -> Execucao:
-        async with self.lock:
-            if self.execucao is not None and self.execucao.ativa:
-                raise Recusa(
-                    "Já há uma coleta em andamento (iniciada por "
-                    f"{self.execucao.usuario}). Aguarde o fim ou cancele-a antes de iniciar outra."
-                )
-            fontes = [f for f in FONTES if f in fontes]
-            if not fontes:
-                raise Recusa("Escolha ao menos uma fonte.")
-            try:
-                spiders = await asyncio.to_thread(self.client.spiders, self.project)
-                jobs = await asyncio.to_thread(self.client.jobs, self.project)
-            except ScrapydError as exc:
-                raise Recusa(f"O scrapyd não respondeu: {exc}") from None
-            passos = []
-            for fonte in fontes:
-                spider, args = spider_for(fonte, ano, cnpj, uasg, spiders)
-                if spider not in spiders:
-                    raise Recusa(f"O projeto no scrapyd não tem o spider {spider}: faça o deploy (make deploy).")
-                active = find_active(jobs, spider, run_key(spider, args, {}), args)
-                if active is not None:
-                    raise Recusa(
-                        f"{FONTE_LABELS[fonte]} de {ano} já está em andamento no scrapyd "
-                        f"(job {active.get('id')}, {ESTADOS.get(active['state'], active['state'])})."
-                    )
-                passos.append(Passo(fonte, spider, args))
-            self.execucao = Execucao(ano, usuario, passos)
+        if self.engine is None:
+            raise Recusa("O aplicativo não tem banco de dados (DATABASE_URL): não há onde registrar a coleta.")
+        try:
+            new_id = await asyncio.to_thread(self._iniciar, ano, cnpj, uasg, fontes, usuario)
+        except DBAPIError:
+            raise Recusa(SEM_BANCO) from None
         await self.avancar()
-        return self.execucao
+        found = await asyncio.to_thread(self._read, store.ultima)
+        assert found is not None and found.id == new_id
+        return found
 
-    async def cancelar(self) -> None:
-        async with self.lock:
-            execucao = self.execucao
-            if execucao is None or not execucao.ativa:
+    def _iniciar(self, ano: int, cnpj: str | None, uasg: str | None, fontes: list[str], usuario: str) -> int:
+        assert self.engine is not None
+        ativa = self._read(store.ativa)
+        if ativa is not None:
+            raise _ocupado(ativa)
+        fontes = [f for f in FONTES if f in fontes]
+        if not fontes:
+            raise Recusa("Escolha ao menos uma fonte.")
+        try:
+            spiders = self.client.spiders(self.project)
+            jobs = self.client.jobs(self.project)
+        except ScrapydError as exc:
+            raise Recusa(f"O scrapyd não respondeu: {exc}") from None
+        passos = []
+        for fonte in fontes:
+            spider, args = spider_for(fonte, ano, cnpj, uasg, spiders)
+            if spider not in spiders:
+                raise Recusa(f"O projeto no scrapyd não tem o spider {spider}: faça o deploy (make deploy).")
+            active = find_active(jobs, spider, run_key(spider, args, {}), args)
+            if active is not None:
+                raise Recusa(
+                    f"{FONTE_LABELS[fonte]} de {ano} já está em andamento no scrapyd "
+                    f"(job {active.get('id')}, {ESTADOS.get(active['state'], active['state'])})."
+                )
+            passos.append(Passo(fonte, spider, args))
+        try:
+            with self.engine.begin() as conn:
+                return store.criar(conn, ano, cnpj, uasg, usuario, passos)
+        except store.OutraAtiva:
+            raise _ocupado(self._read(store.ativa)) from None
+
+    async def cancelar(self, usuario: str) -> None:
+        if self.engine is None:
+            raise Recusa("Não há coleta em andamento para cancelar.")
+        try:
+            await asyncio.to_thread(self._cancelar, usuario)
+        except DBAPIError:
+            raise Recusa(SEM_BANCO) from None
+
+    def _cancelar(self, usuario: str) -> None:
+        """Record the cancel; passos not started are cancelled, the running job gets scrapyd's
+        cancel (a graceful stop: Scrapy closes the spider and its coleta). One cancel per execução:
+        a second one would make Scrapy stop at once."""
+        assert self.engine is not None
+        with self.engine.begin() as conn:  # a scrapyd refusal rolls the whole cancel back
+            execucao = store.ativa(conn, lock="wait")
+            if execucao is None:
                 raise Recusa("Não há coleta em andamento para cancelar.")
-            execucao.cancelada = True
+            if execucao.cancelada:
+                raise Recusa(f"O cancelamento já foi pedido por {execucao.cancelada_por}; aguarde o job terminar.")
+            store.cancelar(conn, execucao.id, usuario)
             for passo in execucao.passos:
                 if passo.concluido:
                     continue
-                if passo.job_id is None:
-                    passo.estado = "cancelado"
-                    continue
-                try:
-                    await asyncio.to_thread(self.client.cancel, self.project, passo.job_id)
-                except ScrapydError as exc:
-                    raise Recusa(f"O scrapyd não cancelou o job {passo.job_id}: {exc}") from None
+                if passo.job_id is not None:
+                    try:
+                        answer = self.client.cancel(self.project, passo.job_id)
+                    except ScrapydError as exc:
+                        raise Recusa(f"O scrapyd não cancelou o job {passo.job_id}: {exc}") from None
+                    if answer.get("prevstate") == "running":
+                        continue  # it stops on its own; `avancar` sees it finish
+                passo.estado = "cancelado"  # never started, or taken out of scrapyd's queue
+                store.gravar_passo(conn, execucao.id, passo)
+            _terminar_se_concluida(conn, execucao)
 
     async def avancar(self) -> None:
         """Read the jobs' states from scrapyd; when the current source is done, queue the next."""
-        async with self.lock:
-            execucao = self.execucao
-            if execucao is None or not execucao.ativa:
+        if self.engine is not None:
+            await asyncio.to_thread(self._avancar)
+
+    def _avancar(self) -> None:
+        assert self.engine is not None
+        with self.engine.begin() as conn:
+            execucao = store.ativa(conn, lock="skip")  # None too while another process advances it
+            if execucao is None:
                 return
             try:
-                jobs = await asyncio.to_thread(self.client.jobs, self.project)
+                jobs = self.client.jobs(self.project)
             except ScrapydError as exc:
                 logger.warning("scrapyd unreachable while following the execução: %s", exc)
                 return
@@ -150,22 +180,35 @@ class Coletor:
             }
             for passo in execucao.passos:
                 if passo.job_id is not None and not passo.concluido:
-                    passo.estado = states.get(passo.job_id, passo.estado)
-                    if execucao.cancelada and passo.estado == "finished":
-                        passo.estado = "cancelado"
+                    estado = states.get(passo.job_id, passo.estado)
+                    if execucao.cancelada and estado == "finished":
+                        estado = "cancelado"
+                    if estado != passo.estado:
+                        passo.estado = estado
+                        store.gravar_passo(conn, execucao.id, passo)
             current = next((p for p in execucao.passos if not p.concluido), None)
-            if current is None or current.job_id is not None:
-                return
-            if execucao.cancelada:
-                current.estado = "cancelado"
-                return
-            try:
-                jid = job_id(current.spider, run_key(current.spider, current.args, {}))
-                params = [("jobid", jid), *sorted(current.args.items())]
-                current.job_id = await asyncio.to_thread(self.client.schedule, self.project, current.spider, params)
-                current.estado = "pending"
-            except ScrapydError as exc:
-                current.estado, current.erro = "erro", str(exc)
+            if current is not None and current.job_id is None:
+                if execucao.cancelada:
+                    current.estado = "cancelado"
+                else:
+                    self._lancar(current, jobs)
+                store.gravar_passo(conn, execucao.id, current)
+            _terminar_se_concluida(conn, execucao)
+
+    def _lancar(self, passo: Passo, jobs: dict) -> None:
+        """Schedule the passo's job. A job of the same run already in scrapyd is adopted: one this
+        execução scheduled before a crash kept its id from reaching the database."""
+        key = run_key(passo.spider, passo.args, {})
+        active = find_active(jobs, passo.spider, key, passo.args)
+        if active is not None:
+            passo.job_id, passo.estado = str(active["id"]), active["state"]
+            return
+        try:
+            params = [("jobid", job_id(passo.spider, key)), *sorted(passo.args.items())]
+            passo.job_id = self.client.schedule(self.project, passo.spider, params)
+            passo.estado = "pending"
+        except ScrapydError as exc:
+            passo.estado, passo.erro = "erro", str(exc)
 
     async def run_forever(self, interval: float) -> None:
         while True:
@@ -208,3 +251,8 @@ def _short(line: str) -> str:
     stamp, level, message = match.groups()
     clock = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").astimezone().astimezone(BRASILIA).strftime("%H:%M:%S")
     return f"{clock} {'' if level == 'INFO' else level + ' '}{message}"
+
+
+def _terminar_se_concluida(conn, execucao: Execucao) -> None:
+    if all(p.concluido for p in execucao.passos):
+        store.terminar(conn, execucao.id)

@@ -17,37 +17,14 @@ from pathlib import Path
 import openpyxl
 import psycopg
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 
 from procurement_spiders.reports.geral import FINDINGS
 from tests.e2e.test_reports_story import story  # noqa: F401  (fixture)
-from tests.ops_support import Scrapyd, build_egg
-from tests.pgc_support import DEMO_CPF, DEMO_SENHA
 from tests.support import MAIN_CNPJ, ROOT, free_port, project_env, wait_for, wait_http
-from tests.web_support import PASSWORDS, USERS
+from tests.web_support import NOVNC, PASSWORDS, USERS, crawl_env, deployed_scrapyd
 
-PROJECT = "procurement_spiders"
 SHOTS = Path(os.environ.get("WEB_SCREENSHOTS", ROOT / ".data" / "screenshots"))
-NOVNC = "http://127.0.0.1:7900/?autoconnect=1&resize=scale"
-
-
-def crawl_env(sandbox, grid_url, database_url, **extra):  # noqa: F811
-    return {
-        "DATABASE_URL": database_url,
-        "SANDBOX_URL": sandbox.url,
-        "PNCP_REAL_ENABLED": "false",
-        "PGC_REAL_ENABLED": "false",
-        "ORGAO_CNPJ": MAIN_CNPJ,
-        "SELENIUM_URL": grid_url,
-        "POLL_TIME": "0.05",
-        "SELENIUM_TIMEOUT": "20",
-        "PROGRESS_INTERVAL": "1",
-        "PGC_NOVNC_URL": NOVNC,
-        "PGC_CPF": DEMO_CPF,
-        "PGC_SENHA": DEMO_SENHA,
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -55,25 +32,9 @@ def stack(tmp_path, story, grid_url, database_url, request):  # noqa: F811
     """scrapyd with the egg deployed, and the web app (uvicorn) pointing at it."""
     extra = getattr(request, "param", {})
     password = secrets.token_urlsafe(16)
-    sd = Scrapyd(
-        tmp_path,
-        username="ops",
-        password=password,
-        poll_interval=0.5,
-        env=crawl_env(story, grid_url, database_url, **extra),
-    ).start()
+    sd = deployed_scrapyd(tmp_path, password, crawl_env(story, grid_url, database_url, **extra))
     web = None
     try:
-        egg = build_egg(tmp_path / "egg")
-        with open(egg, "rb") as fh:
-            answer = requests.post(
-                f"{sd.url}/addversion.json",
-                auth=sd.auth,
-                timeout=120,
-                data={"project": PROJECT, "version": "1"},
-                files={"egg": fh},
-            ).json()
-        assert answer["status"] == "ok", answer
         port = free_port()
         env = project_env(
             DATABASE_URL=database_url,

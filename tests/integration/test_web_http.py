@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from procurement_spiders.web.app import create_app
-from tests.support import free_port
+from tests.support import free_port, wait_for
 from tests.web_support import PASSWORDS, SESSION_SECRET, USERS, add_coleta, csrf_of, login, web_config
 
 PAGES = [
@@ -50,6 +50,33 @@ def test_every_page_but_health_needs_a_login(client):
         assert response.headers["location"].startswith("/login?proximo="), path
     assert client.get("/api/execucao").status_code == 401
     assert client.get("/health").status_code == 200
+
+
+def test_the_app_migrates_a_new_database(empty_database_url):
+    # the web app may be the first to reach the database, and it writes the execuções (migration 007)
+    with (
+        TestClient(create_app(web_config(empty_database_url), poll_interval=3600)),
+        psycopg.connect(empty_database_url, autocommit=True) as conn,
+    ):
+        wait_for(
+            lambda: conn.execute("SELECT to_regclass('execucao_passos')").fetchone()[0] is not None,
+            30,
+            what="the migrations",
+        )
+
+
+def test_a_start_with_the_database_down_is_refused_in_words(config):
+    down = web_config(
+        f"postgresql://postgres:hunter2pass@127.0.0.1:{free_port()}/nowhere", SCRAPYD_URL=config.scrapyd_url
+    )
+    with TestClient(create_app(down, poll_interval=3600)) as client:
+        login(client, "ana")
+        token = csrf_of(client.get("/").text)
+        started = client.post("/iniciar", data={"ano": "2025", "fontes": ["PNCP"], "csrf_token": token})
+        cancelled = client.post("/cancelar", data={"csrf_token": token})
+    for response in (started, cancelled):
+        assert response.status_code == 409 and "O banco de dados não respondeu" in response.text
+        assert "hunter2pass" not in response.text
 
 
 def test_login_redirects_back_and_never_off_site(client):

@@ -70,7 +70,7 @@ async def iniciar(
 @router.post("/cancelar", dependencies=[Depends(check_csrf)])
 async def cancelar(request: Request, user: Operador):
     try:
-        await request.app.state.coletor.cancelar()
+        await request.app.state.coletor.cancelar(user.name)
     except Recusa as exc:
         return _page(request, user, erro=str(exc), status=409)
     return RedirectResponse("/", status_code=303)
@@ -92,7 +92,7 @@ def _login_wait(value, config) -> dict | None:
 @router.get("/api/execucao")
 async def estado(request: Request, user: User):
     state = request.app.state
-    execucao = state.coletor.execucao
+    execucao = await state.coletor.atual()
     if execucao is None:
         return {"execucao": None}
     jobs = [p.job_id for p in execucao.passos if p.job_id]
@@ -137,6 +137,7 @@ async def estado(request: Request, user: User):
             "usuario": execucao.usuario,
             "ativa": execucao.ativa,
             "cancelada": execucao.cancelada,
+            "cancelada_por": execucao.cancelada_por,
             "iniciada_em": execucao.iniciada_em.isoformat(),
             "passos": passos,
         }

@@ -16,7 +16,7 @@
     if (!ex) { corpo.appendChild(el("p", "sutil", "Nenhuma coleta iniciada por esta página.")); return; }
     corpo.appendChild(el("p", "sutil", "PCA " + ex.ano + " · iniciada por " + ex.usuario + " em " +
       new Date(ex.iniciada_em).toLocaleString("pt-BR", {timeZone: "America/Sao_Paulo"}) +
-      (ex.cancelada ? " · cancelada" : "")));
+      (ex.cancelada ? " · cancelada por " + ex.cancelada_por : "")));
     ex.passos.forEach(function (p) {
       var bloco = el("div", "passo estado-" + p.estado);
       bloco.dataset.fonte = p.fonte;
@@ -55,7 +55,7 @@
       }
       corpo.appendChild(bloco);
     });
-    if (cancelar) cancelar.hidden = !ex.ativa;
+    if (cancelar) cancelar.hidden = !ex.ativa || ex.cancelada;  // one graceful cancel per execução
     document.getElementById("execucao-titulo").textContent = ex.ativa ? "Coleta em andamento" : "Última coleta iniciada aqui";
   }
   function atualiza() {
