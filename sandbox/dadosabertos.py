@@ -26,7 +26,7 @@ def _consulta_stamp() -> str:
     return now.isoformat(timespec="microseconds") + "123"  # the API prints nanoseconds
 
 
-def _catalogo_fields(classe: tuple, artigo: tuple, artigo_codigo: str) -> dict:
+def catalogo_fields(classe: tuple, artigo: tuple, artigo_codigo: str) -> dict:
     material = classe[0] == 1
     pdm = artigo[3]
     return {
@@ -78,43 +78,103 @@ def row(plano: Plano, dfd_index: int, item: int) -> dict:
         numero_pncp = None
         atualizacao_item = dfd.atualizacao
     publicacao = plano.data_publicacao
+    return detalhe_row(
+        uasg=plano.codigo_unidade,
+        nome_uasg=plano.nome_unidade,
+        orgao=plano.orgao.cnpj,
+        dfd_numero=dfd.numero,
+        dfd_ano=dfd.ano,
+        dfd_texto=dfd.texto,
+        objeto=dfd.descricao_objeto,
+        prioridade=dfd.prioridade,
+        data_prevista=iso(dfd.data_prevista),
+        area=dfd.codigo_area,
+        catalogo=catalogo_fields(classe, artigo, codigo),
+        quantidade=number(quantidade),
+        unitario=number(unitario),
+        total=number(total),
+        titulo=grupo.nome.rstrip(".").title() if grupo.codigo else None,
+        ano_pca=plano.ano,
+        inicio=iso(grupo.data_inicio),
+        fim=iso(grupo.data_fim),
+        duracao=grupo.duracao,
+        numero_item_pncp=numero_pncp,
+        publicacao=publicacao.isoformat(timespec="microseconds"),
+        atualizacao_artefato=iso(dfd.atualizacao),
+        atualizacao_projeto=iso(dfd.atualizacao + timedelta(days=3)),
+        atualizacao_dfd=iso(publicacao),
+        atualizacao_item=atualizacao_item.isoformat(timespec="microseconds"),
+    )
+
+
+def detalhe_row(
+    *,
+    uasg: str,
+    nome_uasg: str,
+    orgao: str,
+    dfd_numero: int,
+    dfd_ano: int,
+    dfd_texto: str,
+    objeto: str | None,
+    prioridade: int | None,
+    data_prevista: str | None,
+    area: str | None,
+    catalogo: dict,
+    quantidade: float,
+    unitario: float,
+    total: float,
+    titulo: str | None,
+    ano_pca: int,
+    inicio: str | None,
+    fim: str | None,
+    duracao: int | None,
+    numero_item_pncp: int | None,
+    publicacao: str,
+    atualizacao_artefato: str | None,
+    atualizacao_projeto: str | None,
+    atualizacao_dfd: str | None,
+    atualizacao_item: str | None,
+) -> dict:
+    """A `1_consultarPgcDetalhe` row from its values (pgc.md §5.3): the one place its field names
+    live, shared by this replica and the national one (sandbox/national_dadosabertos.py)."""
     return {
-        "codigoUasg": plano.codigo_unidade,
-        "nomeUasg": plano.nome_unidade,
-        "orgao": plano.orgao.cnpj,
-        "numeroArtefato": dfd.numero,
-        "anoArtefato": dfd.ano,
+        "codigoUasg": uasg,
+        "nomeUasg": nome_uasg,
+        "orgao": orgao,
+        "numeroArtefato": dfd_numero,
+        "anoArtefato": dfd_ano,
         "codigoEstadoArtefato": 9,
         "codigoCategoriaArtefato": 3,
-        "descricaoArtefato": dfd.texto,
+        "descricaoArtefato": dfd_texto,
         "codigoTipoArtefato": 5,
         "ordemDfd": None,
-        "descricaoObjetoDfd": dfd.descricao_objeto,
-        "nivelPrioridadeDfd": dfd.prioridade,
-        "dataPrevistaFormalizacaoDemanda": iso(dfd.data_prevista),
-        "codigoAreaDfd": dfd.codigo_area,
-        **_catalogo_fields(classe, artigo, codigo),
-        "quantidadeItem": number(quantidade),
-        "valorUnitarioItem": number(unitario),
-        "valorTotalItem": number(total),
-        "tituloProjetoCompra": grupo.nome.rstrip(".").title() if grupo.codigo else None,
+        "descricaoObjetoDfd": objeto,
+        "nivelPrioridadeDfd": prioridade,
+        "dataPrevistaFormalizacaoDemanda": data_prevista,
+        "codigoAreaDfd": area,
+        **catalogo,
+        "quantidadeItem": quantidade,
+        "valorUnitarioItem": unitario,
+        "valorTotalItem": total,
+        "tituloProjetoCompra": titulo,
         "descricaoProjetoCompra": None,
-        "anoPcaProjetoCompra": plano.ano,
-        "dataInicioProcessoCompra": iso(grupo.data_inicio),
-        "dataFimProcessoCompra": iso(grupo.data_fim),
-        "duracaoProcessoCompra": grupo.duracao,
-        "numeroItemPncp": numero_pncp,
+        "anoPcaProjetoCompra": ano_pca,
+        "dataInicioProcessoCompra": inicio,
+        "dataFimProcessoCompra": fim,
+        "duracaoProcessoCompra": duracao,
+        "numeroItemPncp": numero_item_pncp,
         "statusContratacaoExecucao": None,
-        "dataHoraPublicacaoPncp": publicacao.isoformat(timespec="microseconds"),
-        "dataHoraAtualizacaoArtefato": iso(dfd.atualizacao),
-        "dataHoraAtualizacaoProjetoCompra": iso(dfd.atualizacao + timedelta(days=3)),
-        "dataHoraAtualizacaoDfd": iso(publicacao),
-        "dataHoraAtualizacaoItem": atualizacao_item.isoformat(timespec="microseconds"),
+        "dataHoraPublicacaoPncp": publicacao,
+        "dataHoraAtualizacaoArtefato": atualizacao_artefato,
+        "dataHoraAtualizacaoProjetoCompra": atualizacao_projeto,
+        "dataHoraAtualizacaoDfd": atualizacao_dfd,
+        "dataHoraAtualizacaoItem": atualizacao_item,
     }
 
 
-async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
-    state = get_state(request.app)
+def detalhe_query(request: web.Request) -> tuple[str, int, str | None, int, int]:
+    """(orgao, anoPcaProjetoCompra, codigoUasg, pagina, tamanhoPagina) as the module reads them;
+    ParamError for what it rejects."""
     orgao = str_param(request, "orgao", required=True)
     ano = int_param(request, "anoPcaProjetoCompra", required=True)
     codigo_uasg = request.query.get("codigoUasg") or None
@@ -122,6 +182,28 @@ async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
     tamanho = int_param(request, "tamanhoPagina", required=False, default=DEFAULT_TAMANHO, minimum=1)
     if tamanho > MAX_TAMANHO:
         raise ParamError(bad_request(request, f"tamanhoPagina: Limite máx. de {MAX_TAMANHO}"))
+    assert orgao is not None and ano is not None and pagina is not None and tamanho is not None
+    return orgao, ano, codigo_uasg, pagina, tamanho
+
+
+def detalhe_envelope(resultado: list[dict], total_registros: int, total_paginas: int, pagina: int) -> web.Response:
+    """The module's envelope (pgc.md §5.2)."""
+    return json_response(
+        {
+            "resultado": resultado,
+            "totalRegistros": total_registros,
+            "totalPaginas": total_paginas,
+            "paginasRestantes": max(total_paginas - pagina, 0),
+            "dataHoraConsulta": _consulta_stamp(),
+            "timeZoneAtual": "GMT-03:00",
+            "obs": OBS,
+        }
+    )
+
+
+async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
+    state = get_state(request.app)
+    orgao, ano, codigo_uasg, pagina, tamanho = detalhe_query(request)
     rows = state.dataset.da_rows(orgao, ano, codigo_uasg)
     faults = state.faults
     positions = paging.page_indices(len(rows), page_asked(pagina, faults, state.stats), tamanho)
@@ -131,17 +213,7 @@ async def consultar_pgc_detalhe(request: web.Request) -> web.Response:
         published = [r for r in resultado if r["numeroItemPncp"] is not None and r["dataInicioProcessoCompra"]]
         if published:
             broken_da_row(published[0], faults["dadosabertos_bad_rows"], state.stats)
-    return json_response(
-        {
-            "resultado": resultado,
-            "totalRegistros": len(rows),
-            "totalPaginas": total_paginas,
-            "paginasRestantes": max(total_paginas - pagina, 0),
-            "dataHoraConsulta": _consulta_stamp(),
-            "timeZoneAtual": "GMT-03:00",
-            "obs": OBS,
-        }
-    )
+    return detalhe_envelope(resultado, len(rows), total_paginas, pagina)
 
 
 def setup(app: web.Application) -> None:

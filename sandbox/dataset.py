@@ -518,27 +518,32 @@ class ItemView:
 
     def consulta(self) -> dict:
         """`PlanoContratacaoItemDTO` of the consulta /v1/pca* endpoints (renamed fields)."""
-        full = self.integracao()
-        return {
-            "numeroItem": full["numeroItem"],
-            "categoriaItemPcaNome": full["categoriaItemPcaNome"],
-            "classificacaoCatalogoId": full["classificacaoCatalogoId"],
-            "nomeClassificacaoCatalogo": full["nomeClassificacao"],
-            "classificacaoSuperiorCodigo": full["classificacaoSuperiorCodigo"],
-            "classificacaoSuperiorNome": full["classificacaoSuperiorNome"],
-            "pdmCodigo": full["pdmCodigo"],
-            "pdmDescricao": full["pdmDescricao"],
-            "codigoItem": full["codigoItem"],
-            "descricaoItem": full["descricao"],
-            "unidadeFornecimento": full["unidadeFornecimento"],
-            "quantidadeEstimada": full["quantidade"],
-            "valorUnitario": full["valorUnitario"],
-            "valorTotal": full["valorTotal"],
-            "valorOrcamentoExercicio": full["valorOrcamentoExercicio"],
-            "dataDesejada": full["dataDesejada"],
-            "unidadeRequisitante": full["unidadeRequisitante"],
-            "grupoContratacaoCodigo": full["grupoContratacaoCodigo"],
-            "grupoContratacaoNome": full["grupoContratacaoNome"],
-            "dataInclusao": full["dataInclusao"],
-            "dataAtualizacao": full["dataAtualizacao"],
-        }
+        return consulta_item(self.integracao())
+
+
+def consulta_item(full: dict) -> dict:
+    """An integração item as the consulta /v1/pca* endpoints write it (`PlanoContratacaoItemDTO`,
+    renamed fields, pncp.md §2.3)."""
+    return {
+        "numeroItem": full["numeroItem"],
+        "categoriaItemPcaNome": full["categoriaItemPcaNome"],
+        "classificacaoCatalogoId": full["classificacaoCatalogoId"],
+        "nomeClassificacaoCatalogo": full["nomeClassificacao"],
+        "classificacaoSuperiorCodigo": full["classificacaoSuperiorCodigo"],
+        "classificacaoSuperiorNome": full["classificacaoSuperiorNome"],
+        "pdmCodigo": full["pdmCodigo"],
+        "pdmDescricao": full["pdmDescricao"],
+        "codigoItem": full["codigoItem"],
+        "descricaoItem": full["descricao"],
+        "unidadeFornecimento": full["unidadeFornecimento"],
+        "quantidadeEstimada": full["quantidade"],
+        "valorUnitario": full["valorUnitario"],
+        "valorTotal": full["valorTotal"],
+        "valorOrcamentoExercicio": full["valorOrcamentoExercicio"],
+        "dataDesejada": full["dataDesejada"],
+        "unidadeRequisitante": full["unidadeRequisitante"],
+        "grupoContratacaoCodigo": full["grupoContratacaoCodigo"],
+        "grupoContratacaoNome": full["grupoContratacaoNome"],
+        "dataInclusao": full["dataInclusao"],
+        "dataAtualizacao": full["dataAtualizacao"],
+    }

@@ -7,15 +7,21 @@ it serves the real paths of what a national crawl reads (pncp.md §1, §2, §3.2
   órgão" listing (`{"items", "total"}`); like the real index it lists a few órgãos whose plan is
   gone (their `/consolidado/unidades` answers "no rows");
 - `/api/pncp/v1/orgaos/?razaoSocial=&pagina=`: the integração órgão filter (≥ 3 characters,
-  no "list all"), and per órgão `/pca/{ano}/quantidade`, `/consolidado/unidades`,
-  `/{seq}/itens`, `/{seq}/itens/quantidade`; most órgãos have no PCA: 204 (or 404 / empty 200);
-- `/modulo-pgc/1_consultarPgcDetalhe`: Dados Abertos has no DFD rows for these órgãos (its PGC
-  module covers federal UASGs only), an empty `resultado`;
+  no "list all", 500 a page), and per órgão `/pca/{ano}/quantidade`, `/consolidado/unidades`
+  (with each plan's `esfera`), `/{seq}/itens`, `/{seq}/itens/quantidade`; most órgãos have no
+  PCA: 204 (or 404 / empty 200);
+- `/api/consulta/v1/pca/atualizacao?dataInicio=&dataFim=&pagina=`: plans updated in a window,
+  dataFim exclusive, paging counting items (sandbox/national_consulta.py);
+- `/modulo-pgc/1_consultarPgcDetalhe`: Dados Abertos DFD rows for the federal órgãos' plans
+  (esfera "F"), an empty `resultado` for everyone else (sandbox/national_dadosabertos.py);
 - `/__sandbox__/truth/pncp-demandas?ano=&orgaos=todos`: demandas per órgão (count, sum) as the
-  spider must store them: one per (plan, contratação futura); `/__sandbox__/requests` per IP.
+  spider must store them, one per (plan, contratação futura, DFD), and for federal órgãos what
+  the enrichment must have written; `/__sandbox__/requests` per IP, route and family.
 
 The WAF limit is on concurrency per client IP (pncp.md §1.9): past `per_ip_limit` requests in
-flight from one address, an HTML 429 without Retry-After. Latency is fixed per request.
+flight from one address, an HTML 429 without Retry-After. Latency is fixed per request and per
+endpoint family (search, integracao, consulta, dadosabertos); a consulta query answered for the
+first time may take a cold page's latency (`consulta_cold_ms`).
 Everything derives from the seed through integer hashing, so workers and truth agree.
 """
 
@@ -25,17 +31,37 @@ import argparse
 import asyncio
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
 from aiohttp import web
 
+from sandbox import national_consulta
+from sandbox import national_dadosabertos as da
 from sandbox.dataset import mix64
-from sandbox.responses import dumps, json_response, no_rows, rate_limited, spring_error
+from sandbox.responses import ParamError, dumps, json_response, no_rows, rate_limited, spring_error
 
 INTEGRACAO = "/api/pncp/v1/orgaos/{cnpj}/pca/{ano}"
 NATIONAL = web.AppKey("national", object)
+FAMILIES = (
+    ("/api/search/", "search"),
+    ("/api/consulta/", "consulta"),
+    ("/api/pncp/", "integracao"),
+    ("/modulo-pgc/", "dadosabertos"),
+)
 GONE_PER_MILLE = 30  # search entries whose órgão has no plan any more (stale index)
+NAMES = {  # the first words of the razão social, per esfera (what the integração name filter searches)
+    "F": ("MINISTERIO DA", "UNIVERSIDADE FEDERAL DE", "INSTITUTO FEDERAL DE", "COMANDO DA", "FUNDACAO NACIONAL DE"),
+    "E": ("SECRETARIA DE ESTADO DE", "TRIBUNAL DE JUSTICA DO ESTADO", "FUNDO ESTADUAL DE", "DEPARTAMENTO ESTADUAL DE"),
+    "M": (
+        "MUNICIPIO DE",
+        "PREFEITURA MUNICIPAL DE",
+        "CAMARA MUNICIPAL DE",
+        "FUNDO MUNICIPAL DE SAUDE DE",
+        "CONSORCIO INTERMUNICIPAL",
+    ),
+}
 
 
 def _cnpj(root: int) -> str:
@@ -60,20 +86,26 @@ class NationalPlan:
     def numero_controle(self) -> str:
         return f"{self.cnpj}-0-{self.sequencial:06d}/{self.ano}"
 
-    def _h(self, i: int, salt: int) -> int:
+    def h(self, i: int, salt: int) -> int:
         return mix64((self.seed * 1_000_003 + int(self.cnpj[:8])) * 7919 + self.sequencial * 131 + i * 17 + salt)
 
     @cached_property
+    def data_atualizacao(self) -> datetime:
+        """When the plan was last updated (its consulta `/pca/atualizacao` day): October of the
+        year before to November of the year."""
+        return datetime(self.ano - 1, 10, 1) + timedelta(days=self.h(0, 7) % 420, seconds=self.h(0, 8) % 86_400)
+
+    @cached_property
     def group_size(self) -> int:
-        return 1 + self._h(0, 1) % 25
+        return 1 + self.h(0, 1) % 25
 
     def grupo(self, i: int) -> str | None:
-        if self._h(i, 2) % 11 == 0:
+        if self.h(i, 2) % 11 == 0:
             return None  # an item outside any contratação futura
         return f"{self.uasg}-{i // self.group_size + 1}/{self.ano}"
 
     def valor_centavos(self, i: int) -> int:
-        return 100 + self._h(i, 3) % 50_000_000
+        return 100 + self.h(i, 3) % 50_000_000
 
     def item(self, i: int) -> dict:
         valor = float(Decimal(self.valor_centavos(i)).scaleb(-2))
@@ -86,7 +118,7 @@ class NationalPlan:
             "valorTotal": valor,
             "valorOrcamentoExercicio": 0.0,
             "unidadeFornecimento": "UN",
-            "dataDesejada": f"{self.ano}-{1 + self._h(i, 4) % 12:02d}-15",
+            "dataDesejada": f"{self.ano}-{1 + self.h(i, 4) % 12:02d}-15",
             "unidadeRequisitante": None,
             "grupoContratacaoCodigo": grupo,
             "grupoContratacaoNome": f"CONTRATACAO {grupo}" if grupo else None,
@@ -107,14 +139,9 @@ class NationalPlan:
             "anoPca": self.ano,
             "sequencialPca": self.sequencial,
             "dataInclusao": f"{self.ano - 1}-11-10T10:00:00",
-            "dataAtualizacao": f"{self.ano - 1}-11-10T10:00:00",
+            "dataAtualizacao": self.data_atualizacao.isoformat(),
             "dataPublicacaoPncp": f"{self.ano - 1}-11-10T10:00:00",
         }
-
-    def truth(self) -> tuple[int, Decimal]:
-        groups = {self.grupo(i) for i in range(self.itens)}
-        total = sum(self.valor_centavos(i) for i in range(self.itens))
-        return len(groups), Decimal(total).scaleb(-2)
 
 
 @dataclass
@@ -127,8 +154,9 @@ class NationalOrgao:
 
 
 class Population:
-    """`orgaos` órgãos; `com_pca_per_mille` of them publish a PCA for `ano`, of 1 to 3 plans
-    whose sizes run from 1 to `max_itens` items (heavy tail: most small, a few huge)."""
+    """`orgaos` órgãos (1 in 40 federal, esfera "F"); every federal órgão and `com_pca_per_mille`
+    of the others publish a PCA for `ano`, of 1 to 3 plans whose sizes run from 1 to `max_itens`
+    items (heavy tail: most small, a few huge)."""
 
     def __init__(
         self, orgaos: int = 5000, ano: int = 2025, seed: int = 12, com_pca_per_mille: int = 120, max_itens: int = 20_000
@@ -138,9 +166,9 @@ class Population:
         for n in range(orgaos):
             h = mix64(seed * 100_003 + n)
             esfera = "F" if n % 40 == 0 else "E" if n % 7 == 0 else "M"
-            kind = {"F": "MINISTERIO", "E": "SECRETARIA ESTADUAL", "M": "MUNICIPIO DE"}[esfera]
-            orgao = NationalOrgao(_cnpj(90_000_000 + n * 3 + 1), f"{kind} {n:05d}", esfera)
-            if h % 1000 < com_pca_per_mille:
+            kinds = NAMES[esfera]
+            orgao = NationalOrgao(_cnpj(90_000_000 + n * 3 + 1), f"{kinds[(h >> 30) % len(kinds)]} {n:05d}", esfera)
+            if esfera == "F" or h % 1000 < com_pca_per_mille:
                 count = 1 + (h >> 12) % 3 if (h >> 10) % 4 == 0 else 1
                 orgao.planos[ano] = [self._plan(orgao, n, s, mix64(h + s)) for s in range(1, count + 1)]
             elif (h >> 20) % 1000 < GONE_PER_MILLE:
@@ -158,6 +186,9 @@ class Population:
         orgao = self.by_cnpj.get(cnpj)
         return orgao.planos.get(ano, []) if orgao else []
 
+    def all_planos(self, ano: int) -> list[NationalPlan]:
+        return [plan for orgao in self.orgaos for plan in orgao.planos.get(ano, [])]
+
     def listed(self, ano: int) -> list[NationalOrgao]:
         """The search index's pcaorgao entries for `ano` (stale ones included)."""
         return [o for o in self.orgaos if o.planos.get(ano) or (o.listed_without_plan and ano == self.ano)]
@@ -166,22 +197,44 @@ class Population:
 @dataclass
 class NationalState:
     population: Population
-    latency_ms: int = 0
+    latency_ms: int = 0  # every family's, unless `family_latency_ms` names it
     per_ip_limit: int = 0
     no_rows: str = "204"
+    family_latency_ms: dict[str, int] = field(default_factory=dict)
+    consulta_cold_ms: int | None = None  # a consulta query's first answer (the server caches it after)
+    consulta_warm: set[str] = field(default_factory=set)
+    by_family: dict[str, int] = field(default_factory=dict)
+    dados_abertos_orgaos: dict[str, int] = field(default_factory=dict)  # Dados Abertos requests per `orgao`
     in_flight: dict[str, int] = field(default_factory=dict)
     by_ip: dict[str, dict[str, int]] = field(default_factory=dict)
     by_route: dict[str, int] = field(default_factory=dict)
     rendered: dict[tuple[str, int, int, int], bytes] = field(default_factory=dict)
+    truths: dict[int, bytes] = field(default_factory=dict)
 
 
 def _state(request: web.Request) -> NationalState:
     return request.app[NATIONAL]
 
 
+def family(path: str) -> str:
+    """The endpoint family a path belongs to (each may have its own latency)."""
+    return next((name for prefix, name in FAMILIES if path.startswith(prefix)), "outro")
+
+
+def latency_s(state: NationalState, request: web.Request) -> float:
+    """The family's latency; a consulta query answered for the first time is a cold page
+    (40-57 s on the real portal, warm pages 0.2-3 s: pncp.md §1.3 point 4)."""
+    name = family(request.path)
+    ms = state.family_latency_ms.get(name, state.latency_ms)
+    if name == "consulta" and state.consulta_cold_ms is not None and request.path_qs not in state.consulta_warm:
+        state.consulta_warm.add(request.path_qs)
+        ms = state.consulta_cold_ms
+    return ms / 1000
+
+
 @web.middleware
 async def per_ip_waf(request: web.Request, handler):
-    """Fixed latency, and the WAF's concurrency limit per client address."""
+    """Latency per endpoint family, and the WAF's concurrency limit per client address."""
     if request.path.startswith("/__sandbox__/"):
         return await handler(request)
     state = _state(request)
@@ -189,6 +242,10 @@ async def per_ip_waf(request: web.Request, handler):
     stats = state.by_ip.setdefault(ip, {"requests": 0, "max_in_flight": 0, "429": 0})
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else request.path
     state.by_route[route] = state.by_route.get(route, 0) + 1
+    state.by_family[family(request.path)] = state.by_family.get(family(request.path), 0) + 1
+    if family(request.path) == "dadosabertos":
+        orgao = request.query.get("orgao", "")
+        state.dados_abertos_orgaos[orgao] = state.dados_abertos_orgaos.get(orgao, 0) + 1
     stats["requests"] += 1
     over = bool(state.per_ip_limit) and state.in_flight.get(ip, 0) >= state.per_ip_limit
     state.in_flight[ip] = state.in_flight.get(ip, 0) + 1
@@ -197,9 +254,13 @@ async def per_ip_waf(request: web.Request, handler):
         if over:
             stats["429"] += 1
             return rate_limited()
-        if state.latency_ms:
-            await asyncio.sleep(state.latency_ms / 1000)
-        return await handler(request)
+        delay = latency_s(state, request)
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            return await handler(request)
+        except ParamError as error:
+            return error.response
     finally:
         state.in_flight[ip] -= 1
 
@@ -285,20 +346,28 @@ async def unidades(request: web.Request) -> web.Response:
     page = (planos or [])[(pagina - 1) * tamanho : pagina * tamanho]
     if not page:
         return no_rows(request, _state(request).no_rows)
-    return json_response(
-        [
-            {
-                "cnpj": p.cnpj,
-                "anoPca": p.ano,
-                "codigoUnidade": p.uasg,
-                "nomeUnidade": f"UNIDADE {p.uasg}",
-                "sequencialPca": p.sequencial,
-                "numeroControlePNCP": p.numero_controle,
-                "quantidade": p.itens,
-            }
-            for p in page
-        ]
-    )
+    orgao = _state(request).population.by_cnpj[page[0].cnpj]
+    return json_response([_plano_orgao_dto(orgao, p) for p in page])
+
+
+def _plano_orgao_dto(orgao: NationalOrgao, plan: NationalPlan) -> dict:
+    """`PlanoContratacaoOrgaoDTO` (pncp.md §2.2): its `esfera` says whether Dados Abertos applies."""
+    return {
+        "cnpj": plan.cnpj,
+        "razaoSocial": orgao.razao_social,
+        "esfera": orgao.esfera,
+        "poder": "E",
+        "anoPca": plan.ano,
+        "codigoUnidade": plan.uasg,
+        "nomeUnidade": f"UNIDADE {plan.uasg}",
+        "sequencialPca": plan.sequencial,
+        "numeroControlePNCP": plan.numero_controle,
+        "quantidade": plan.itens,
+        "valorTotal": float(Decimal(sum(plan.valor_centavos(i) for i in range(plan.itens))).scaleb(-2)),
+        "dataPublicacaoPncp": f"{plan.ano - 1}-11-10T10:00:00",
+        "dataAtualizacao": plan.data_atualizacao.isoformat(),
+        "dataAtualizacaoGlobalPCA": plan.data_atualizacao.isoformat(),
+    }
 
 
 def _plan(request: web.Request) -> NationalPlan | None:
@@ -338,38 +407,48 @@ async def itens_quantidade(request: web.Request) -> web.Response:
     return json_response(plan.itens) if plan else no_rows(request, _state(request).no_rows)
 
 
-async def dados_abertos(request: web.Request) -> web.Response:
-    return json_response({"resultado": [], "totalRegistros": 0, "totalPaginas": 0, "paginasRestantes": 0})
-
-
-async def truth(request: web.Request) -> web.Response:
-    population = _state(request).population
-    ano = _int(request, "ano", population.ano)
-    if request.query.get("orgaos") != "todos":
-        return json_response({"erro": "orgaos=todos"}, status=400)
+def national_truth(population: Population, ano: int) -> dict:
+    """Per órgão: demandas (count, sum) as the spider must store them, one per (plan, contratação
+    futura, DFD); for federal órgãos, what the Dados Abertos enrichment must have written."""
     orgaos = {}
     for orgao in population.orgaos:
         planos = orgao.planos.get(ano)
         if not planos:
             continue
-        per_plan = {plan.sequencial: plan.truth() for plan in planos}
+        federal = orgao.esfera == "F"
+        per_plan = {plan.sequencial: da.plan_demandas(plan, federal) for plan in planos}
+        sums = {seq: (len(d), Decimal(sum(v[0] for v in d.values())).scaleb(-2)) for seq, d in per_plan.items()}
         orgaos[orgao.cnpj] = {
-            "demandas": sum(c for c, _ in per_plan.values()),
-            "valor": str(sum(v for _, v in per_plan.values())),
+            "esfera": orgao.esfera,
+            "demandas": sum(c for c, _ in sums.values()),
+            "valor": str(sum(v for _, v in sums.values())),
             "planos": len(planos),
             "itens": sum(p.itens for p in planos),
-            "por_plano": {str(seq): {"demandas": c, "valor": str(v)} for seq, (c, v) in per_plan.items()},
+            "por_plano": {str(seq): {"demandas": c, "valor": str(v)} for seq, (c, v) in sums.items()},
+            "enriquecimento": da.enrichment_truth(per_plan) if federal else None,
         }
-    return json_response(
-        {
-            "ano": ano,
-            "orgaos": orgaos,
-            "total_orgaos": len(population.orgaos),
-            "orgaos_com_pca": len(orgaos),
-            "planos": sum(o["planos"] for o in orgaos.values()),
-            "itens": sum(o["itens"] for o in orgaos.values()),
-        }
-    )
+    federais = [o for o in orgaos.values() if o["esfera"] == "F"]
+    return {
+        "ano": ano,
+        "orgaos": orgaos,
+        "total_orgaos": len(population.orgaos),
+        "orgaos_com_pca": len(orgaos),
+        "planos": sum(o["planos"] for o in orgaos.values()),
+        "itens": sum(o["itens"] for o in orgaos.values()),
+        "orgaos_federais_com_pca": len(federais),
+        "planos_federais": sum(o["planos"] for o in federais),
+        "demandas_enriquecidas": sum(o["enriquecimento"]["demandas"] for o in federais),
+    }
+
+
+async def truth(request: web.Request) -> web.Response:
+    state = _state(request)
+    ano = _int(request, "ano", state.population.ano)
+    if request.query.get("orgaos") != "todos":
+        return json_response({"erro": "orgaos=todos"}, status=400)
+    if ano not in state.truths:
+        state.truths[ano] = dumps(national_truth(state.population, ano)).encode()
+    return web.Response(body=state.truths[ano], content_type="application/json")
 
 
 async def requests_stats(request: web.Request) -> web.Response:
@@ -378,6 +457,8 @@ async def requests_stats(request: web.Request) -> web.Response:
         {
             "by_ip": state.by_ip,
             "by_route": dict(sorted(state.by_route.items())),
+            "by_family": dict(sorted(state.by_family.items())),
+            "dados_abertos_orgaos": state.dados_abertos_orgaos,
             "total": sum(s["requests"] for s in state.by_ip.values()),
         }
     )
@@ -387,6 +468,9 @@ async def reset_stats(request: web.Request) -> web.Response:
     state = _state(request)
     state.by_ip.clear()
     state.by_route.clear()
+    state.by_family.clear()
+    state.dados_abertos_orgaos.clear()
+    state.consulta_warm.clear()  # a fresh start: consulta pages are cold again
     return json_response({"ok": True})
 
 
@@ -405,10 +489,17 @@ def create_national_app(
     per_ip_limit: int = 3,
     no_rows_mode: str = "204",
     prerender_size: int = 0,
+    family_latency_ms: dict[str, int] | None = None,
+    consulta_cold_ms: int | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[per_ip_waf])
     app[NATIONAL] = NationalState(
-        Population(orgaos, ano, seed, com_pca_per_mille, max_itens), latency_ms, per_ip_limit, no_rows_mode
+        Population(orgaos, ano, seed, com_pca_per_mille, max_itens),
+        latency_ms,
+        per_ip_limit,
+        no_rows_mode,
+        family_latency_ms=dict(family_latency_ms or {}),
+        consulta_cold_ms=consulta_cold_ms,
     )
     if prerender_size:
         prerender(app[NATIONAL], prerender_size)
@@ -418,7 +509,10 @@ def create_national_app(
     app.router.add_get(f"{INTEGRACAO}/consolidado/unidades", unidades)
     app.router.add_get(f"{INTEGRACAO}/{{sequencial}}/itens", itens)
     app.router.add_get(f"{INTEGRACAO}/{{sequencial}}/itens/quantidade", itens_quantidade)
-    app.router.add_get("/modulo-pgc/1_consultarPgcDetalhe", dados_abertos)
+    app.router.add_get("/modulo-pgc/1_consultarPgcDetalhe", da.handler(lambda r: _state(r).population))
+    app.router.add_get(
+        national_consulta.PATH, national_consulta.handler(lambda r: (_state(r).population, _state(r).no_rows))
+    )
     app.router.add_get("/__sandbox__/truth/pncp-demandas", truth)
     app.router.add_get("/__sandbox__/requests", requests_stats)
     app.router.add_delete("/__sandbox__/requests", reset_stats)
@@ -435,7 +529,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--com-pca-per-mille", type=int, default=120)
     parser.add_argument("--max-itens", type=int, default=20_000)
-    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--latency-ms", type=int, default=0, help="every endpoint family's latency")
+    parser.add_argument(
+        "--latency",
+        action="append",
+        default=[],
+        metavar="FAMILY=MS",
+        help=f"one family's latency ({', '.join(name for _, name in FAMILIES)}); repeatable",
+    )
+    parser.add_argument("--consulta-cold-ms", type=int, help="a consulta query's first answer (cold page)")
     parser.add_argument("--per-ip-limit", type=int, default=3, help="0: no limit")
     parser.add_argument("--no-rows", choices=("204", "empty200", "404"), default="204")
     parser.add_argument(
@@ -448,6 +550,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the sandbox serves on the loopback only")
+    families: dict[str, int] = {}
+    for spec in args.latency:
+        name, _, ms = spec.partition("=")
+        if name not in {n for _, n in FAMILIES} or not ms.isdigit():
+            parser.error(f"--latency {spec!r}: FAMILY=MS with FAMILY one of {[n for _, n in FAMILIES]}")
+        families[name] = int(ms)
     app = create_national_app(
         orgaos=args.orgaos,
         ano=args.ano,
@@ -458,6 +566,8 @@ def main() -> None:
         per_ip_limit=args.per_ip_limit,
         no_rows_mode=args.no_rows,
         prerender_size=args.prerender,
+        family_latency_ms=families,
+        consulta_cold_ms=args.consulta_cold_ms,
     )
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 

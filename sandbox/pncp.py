@@ -7,7 +7,10 @@ specs in samples/pncp/openapi/.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -198,10 +201,11 @@ async def plano_consolidado(request: web.Request) -> web.Response:
 # ---- consulta --------------------------------------------------------------------------------
 
 
-class _ItemSequence:
-    """Items of several plans as one list, so consulta pages slice across plan borders."""
+class ItemSequence:
+    """Items of several plans as one list, so consulta pages slice across plan borders (any plan
+    object: the national replica reuses it)."""
 
-    def __init__(self, segments: list[tuple[Plano, range | list[int]]]):
+    def __init__(self, segments: list[tuple[Any, range | list[int]]]):
         self.segments = [(p, idx) for p, idx in segments if len(idx)]
         self.starts: list[int] = []
         total = 0
@@ -210,7 +214,7 @@ class _ItemSequence:
             total += len(idx)
         self.total = total
 
-    def at(self, position: int) -> tuple[Plano, int]:
+    def at(self, position: int) -> tuple[Any, int]:
         k = bisect.bisect_right(self.starts, position) - 1
         plano, idx = self.segments[k]
         return plano, idx[position - self.starts[k]]
@@ -231,20 +235,30 @@ def _header(plano: Plano) -> dict:
     }
 
 
-def _consulta_page(
-    request: web.Request, faults: dict, sequence: _ItemSequence, pagina: int, tamanho: int
+def consulta_page(
+    request: web.Request,
+    no_rows_mode: str,
+    sequence: ItemSequence,
+    pagina: int,
+    tamanho: int,
+    *,
+    header: Callable[[Any], dict],
+    item: Callable[[Any, int], dict],
+    boundary_fault: bool = False,
 ) -> web.Response:
-    positions = paging.page_indices(sequence.total, pagina, tamanho, boundary_fault=faults["page_boundary"])
+    """One consulta PCA page: paging counts items, a plan's header repeats on every page its items
+    reach (pncp.md §1.3); "no rows" past the end."""
+    positions = paging.page_indices(sequence.total, pagina, tamanho, boundary_fault=boundary_fault)
     if not positions:
-        return _empty(request, faults)
+        return no_rows(request, no_rows_mode)
     data: list[dict] = []
-    current: Plano | None = None
+    current: Any = None
     for position in positions:
         plano, index = sequence.at(position)
         if plano is not current:
-            data.append(_header(plano))
+            data.append(header(plano))
             current = plano
-        data[-1]["itens"].append(ItemView(plano, index).consulta())
+        data[-1]["itens"].append(item(plano, index))
     total_paginas = paging.page_count(sequence.total, tamanho)
     return json_response(
         {
@@ -258,7 +272,22 @@ def _consulta_page(
     )
 
 
-def _consulta_tamanho(request: web.Request) -> int:
+def _consulta_page(
+    request: web.Request, faults: dict, sequence: ItemSequence, pagina: int, tamanho: int
+) -> web.Response:
+    return consulta_page(
+        request,
+        faults["no_rows"],
+        sequence,
+        pagina,
+        tamanho,
+        header=_header,
+        item=lambda plano, index: ItemView(plano, index).consulta(),
+        boundary_fault=faults["page_boundary"],
+    )
+
+
+def consulta_tamanho(request: web.Request) -> int:
     tamanho = int_param(request, "tamanhoPagina", required=False, default=CONSULTA_TAMANHO[1])
     if not CONSULTA_TAMANHO[0] <= tamanho <= CONSULTA_TAMANHO[1]:
         raise ParamError(bad_request(request, "Tamanho de página inválido"))
@@ -271,13 +300,13 @@ async def consulta_pca(request: web.Request) -> web.Response:
     ano = int_param(request, "anoPca", required=True)
     codigo = str_param(request, "codigoClassificacaoSuperior", required=True)
     pagina = int_param(request, "pagina", required=True, minimum=1)
-    tamanho = _consulta_tamanho(request)
+    tamanho = consulta_tamanho(request)
     segments = []
     for plano in dataset.all_planos():
         if plano.ano != ano or not plano.quantidade:
             continue
         segments.append((plano, dataset.indices_of_classe(plano, codigo)))
-    return _consulta_page(request, faults, _ItemSequence(segments), pagina, tamanho)
+    return _consulta_page(request, faults, ItemSequence(segments), pagina, tamanho)
 
 
 def _yyyymmdd(text: str) -> datetime | None:
@@ -289,30 +318,53 @@ def _yyyymmdd(text: str) -> datetime | None:
         return None
 
 
-async def consulta_pca_atualizacao(request: web.Request) -> web.Response:
-    """GET /v1/pca/atualizacao — plans whose global update falls in [dataInicio, dataFim)."""
-    dataset, faults = _context(request)
+@dataclass(frozen=True)
+class AtualizacaoQuery:
+    inicio: datetime
+    fim: datetime  # exclusive (measured, pncp.md §1.3 point 2)
+    pagina: int
+    tamanho: int
+    cnpj: str | None
+    codigo_unidade: str | None
+
+    def selects(self, cnpj: str, codigo_unidade: str, atualizacao: datetime) -> bool:
+        if self.cnpj and cnpj != self.cnpj or self.codigo_unidade and codigo_unidade != self.codigo_unidade:
+            return False
+        return self.inicio <= atualizacao < self.fim
+
+
+def atualizacao_query(request: web.Request) -> AtualizacaoQuery | web.Response:
+    """`/v1/pca/atualizacao`'s parameters as the portal reads them, or its answer to bad ones:
+    422 for codigoUnidade without cnpj or a window over 365 days; an empty 200 for dashed dates."""
     inicio_txt = str_param(request, "dataInicio", required=True)
     fim_txt = str_param(request, "dataFim", required=True)
     pagina = int_param(request, "pagina", required=True, minimum=1)
-    tamanho = _consulta_tamanho(request)
+    tamanho = consulta_tamanho(request)
     cnpj = request.query.get("cnpj") or None
     codigo_unidade = request.query.get("codigoUnidade") or None
     if codigo_unidade and not cnpj:
         return unprocessable(request, "Obrigatório que o CNPJ do órgão seja informado.")
+    assert inicio_txt is not None and fim_txt is not None and pagina is not None
     inicio, fim = _yyyymmdd(inicio_txt), _yyyymmdd(fim_txt)
     if inicio is None or fim is None:
         # Dashed or otherwise unparseable dates: 200 with a zero-length body, not a 400.
         return web.Response(status=200, body=b"", content_type="application/json")
     if (fim - inicio) > timedelta(days=MAX_WINDOW_DAYS):
         return unprocessable(request, f"Período de consulta não pode ser superior a {MAX_WINDOW_DAYS} dias.")
+    return AtualizacaoQuery(inicio, fim, pagina, tamanho, cnpj, codigo_unidade)
+
+
+async def consulta_pca_atualizacao(request: web.Request) -> web.Response:
+    """GET /v1/pca/atualizacao — plans whose global update falls in [dataInicio, dataFim)."""
+    dataset, faults = _context(request)
+    query = atualizacao_query(request)
+    if isinstance(query, web.Response):
+        return query
     segments = []
     for plano in dataset.all_planos():
-        if cnpj and plano.orgao.cnpj != cnpj or codigo_unidade and plano.codigo_unidade != codigo_unidade:
-            continue
-        if inicio <= plano.data_atualizacao_global < fim:  # dataFim is exclusive (measured)
+        if query.selects(plano.orgao.cnpj, plano.codigo_unidade, plano.data_atualizacao_global):
             segments.append((plano, range(plano.quantidade)))
-    return _consulta_page(request, faults, _ItemSequence(segments), pagina, tamanho)
+    return _consulta_page(request, faults, ItemSequence(segments), query.pagina, query.tamanho)
 
 
 def setup(app: web.Application) -> None:

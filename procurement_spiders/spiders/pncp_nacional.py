@@ -279,6 +279,7 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
                         "sequencial": sequencial,
                         "uasg": uasg,
                         "numero_controle": row.get("numeroControlePNCP"),
+                        "esfera": row.get("esfera"),
                     },
                 )
             )
@@ -294,9 +295,9 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
         if chave in self.reading:
             return  # already being read here (queued twice)
         self.reading.add(chave)
-        reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"])
+        reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"], dados.get("esfera"))
         plan = reader.start_plan(int(dados["sequencial"]), dados.get("numero_controle"))
-        yield reader.enrichment_request(1)
+        yield from reader.start_enrichment()
         yield from reader.parse_quantidade(response, plan)
 
     def task_failed(self, failure: Failure) -> Iterator[Any]:
@@ -304,9 +305,9 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
         chave, dados = request.cb_kwargs["chave"], request.cb_kwargs["dados"]
         if chave.startswith("plano:"):  # read the plan without its total, as the pncp spider does
             self.reading.add(chave)
-            reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"])
+            reader = PlanReader(self, chave, dados["cnpj"], dados["uasg"], dados.get("esfera"))
             request.cb_kwargs["plan"] = reader.start_plan(int(dados["sequencial"]), dados.get("numero_controle"))
-            yield reader.enrichment_request(1)
+            yield from reader.start_enrichment()
             yield from reader.quantidade_failed(failure)
             return
         self.record_anomaly(

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 import redis as redis_lib
 
+from sandbox.national_dadosabertos import enrichment_digest, enrichment_line
 from tests.support import (
     ROOT,
     SCRAPY,
@@ -115,6 +116,40 @@ def assert_stored_equals_truth(database_url: str, expected: dict) -> None:
         (cnpj, seq): p["demandas"] for cnpj, o in expected["orgaos"].items() for seq, p in o["por_plano"].items()
     }
     assert plan_tasks == (expected["planos"], expected["planos"])
+    assert_enrichment_equals_truth(database_url, expected)
+
+
+def assert_enrichment_equals_truth(database_url: str, expected: dict) -> None:
+    """Federal órgãos: the demandas Dados Abertos enriched (count, sum, and what it wrote on each:
+    DFD, data_inicio, data_fim) are the truth's; other órgãos: no DFD anywhere and no enrichment
+    anomaly (Dados Abertos has no rows for them, which is normal)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT orgao_cnpj, detalhes->>'sequencialPca', contratacao, dfd, data_inicio, data_fim, valor "
+            "FROM demandas WHERE dfd IS NOT NULL"
+        ).fetchall()
+        (dados,) = conn.execute("SELECT dados FROM coletas WHERE spider = 'pncp_nacional'").fetchone()
+    stored: dict[str, dict] = {}
+    for cnpj, seq, contratacao, dfd, inicio, fim, valor in rows:
+        orgao = stored.setdefault(cnpj, {"demandas": 0, "valor": Decimal(0), "lines": []})
+        orgao["demandas"] += 1
+        orgao["valor"] += valor
+        orgao["lines"].append(enrichment_line(int(seq), contratacao, dfd, inicio, fim))
+    federal = {cnpj: o["enriquecimento"] for cnpj, o in expected["orgaos"].items() if o["esfera"] == "F"}
+    assert len(federal) >= 3 and expected["demandas_enriquecidas"] > 0  # the enrichment is exercised
+    assert {cnpj: (o["demandas"], o["valor"], enrichment_digest(o["lines"])) for cnpj, o in stored.items()} == {
+        cnpj: (e["demandas"], e["valor"], e["digest"]) for cnpj, e in federal.items() if e["demandas"]
+    }
+    tipos = {a["tipo"] for a in dados["anomalias"]}
+    assert not tipos & {"enriquecimento_ausente", "enriquecimento_parcial", "enriquecimento_invalido"}, tipos
+
+
+def assert_dados_abertos_asked_for_federal_only(url: str, expected: dict) -> None:
+    """The spider skips Dados Abertos where `/consolidado/unidades` says the esfera is not federal."""
+    asked = sandbox_requests(url)["dados_abertos_orgaos"]
+    federal = {cnpj for cnpj, o in expected["orgaos"].items() if o["esfera"] == "F"}
+    assert set(asked) == federal
+    assert sum(asked.values()) >= expected["planos_federais"]  # one page at least per federal plan
 
 
 def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox, database_url, redis_prefix):
@@ -173,6 +208,7 @@ def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox
         dados = conn.execute("SELECT dados FROM coletas").fetchone()[0]
     assert requeued >= 1  # the killed worker's claim went back to the queue
     assert {"w3", "w4"} <= workers_recorded and set(dados["workers"]) >= {"w3", "w4"}
+    assert_dados_abertos_asked_for_federal_only(national_sandbox, expected)
     seen = sandbox_requests(national_sandbox)["by_ip"]
     assert set(seen) == {"127.0.0.2", "127.0.0.3", "127.0.0.4"}
     assert all(ip["max_in_flight"] <= 3 and ip["429"] == 0 for ip in seen.values())
@@ -181,11 +217,13 @@ def test_three_workers_one_killed_store_the_national_truth_once(national_sandbox
 
 def test_one_process_without_redis_stores_the_same_rows(national_sandbox, database_url):
     expected = truth(national_sandbox)
+    sandbox_requests(national_sandbox, "DELETE")
     result = run_scrapy(
         ["crawl", "pncp_nacional", "-a", "ano=2025"], worker_env(national_sandbox, database_url, REDIS_URL=None)
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stored_equals_truth(database_url, expected)
+    assert_dados_abertos_asked_for_federal_only(national_sandbox, expected)
     assert "progress PCA 2025" in result.stderr
 
 
