@@ -138,7 +138,7 @@ def assert_enrichment_equals_truth(database_url: str, expected: dict) -> None:
     federal = {cnpj: o["enriquecimento"] for cnpj, o in expected["orgaos"].items() if o["esfera"] == "F"}
     assert len(federal) >= 3 and expected["demandas_enriquecidas"] > 0  # the enrichment is exercised
     assert {cnpj: (o["demandas"], o["valor"], enrichment_digest(o["lines"])) for cnpj, o in stored.items()} == {
-        cnpj: (e["demandas"], e["valor"], e["digest"]) for cnpj, e in federal.items() if e["demandas"]
+        cnpj: (e["demandas"], Decimal(e["valor"]), e["digest"]) for cnpj, e in federal.items() if e["demandas"]
     }
     tipos = {a["tipo"] for a in dados["anomalias"]}
     assert not tipos & {"enriquecimento_ausente", "enriquecimento_parcial", "enriquecimento_invalido"}, tipos
