@@ -18,7 +18,7 @@ from sandbox.dataset import consulta_item
 from sandbox.pncp import ItemSequence, atualizacao_query, consulta_page
 
 if TYPE_CHECKING:
-    from sandbox.national import NationalPlan, Population
+    from sandbox.national_population import NationalPlan, Population
 
 PATH = "/api/consulta/v1/pca/atualizacao"
 

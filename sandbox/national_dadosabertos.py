@@ -23,7 +23,7 @@ from sandbox.dadosabertos import catalogo_fields, detalhe_envelope, detalhe_quer
 from sandbox.dataset import iso, number
 
 if TYPE_CHECKING:
-    from sandbox.national import NationalPlan, Population
+    from sandbox.national_population import NationalPlan, Population
 
 UNGROUPED_DFD = 5000  # DFDs of items outside any contratação futura start here
 UNGROUPED_PER_DFD = 40

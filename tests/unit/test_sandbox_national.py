@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from sandbox.national import NATIONAL, Population, create_national_app, latency_s
+from sandbox.national import NATIONAL, create_national_app, latency_s
+from sandbox.national_population import Population
 from tests.support import FIXTURES, fetch, serve
 
 OPENAPI = FIXTURES / "reference" / "pncp" / "openapi"  # public specs, sources in the .source.txt beside them
