@@ -7,9 +7,8 @@
 # scrapyd runs from its own working folder (default .data/scrapyd, holding eggs/, logs/, dbs/),
 # never from the repository root: the root on the import path would shadow the deployed eggs.
 # Configuration: the repository's scrapyd.conf, plus the environment (SCRAPYD_USERNAME,
-# SCRAPYD_PASSWORD, API_HOST / API_PORT or SCRAPYD_BIND_ADDRESS / SCRAPYD_HTTP_PORT, DATABASE_URL…).
-# start/stop/deploy use SCRAPYD_BIND_ADDRESS / SCRAPYD_HTTP_PORT only (127.0.0.1:6800 by default):
-# API_HOST / API_PORT are then the web app's, started beside it.
+# SCRAPYD_PASSWORD, SCRAPYD_BIND_ADDRESS / SCRAPYD_HTTP_PORT, DATABASE_URL…; 127.0.0.1:6800 by
+# default). API_HOST / API_PORT are the web app's, started beside it: they never move scrapyd.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 workdir=${SCRAPYD_WORKDIR:-$root/.data/scrapyd}

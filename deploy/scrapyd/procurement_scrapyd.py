@@ -194,16 +194,13 @@ def _is_loopback(address: str) -> bool:
 def application(config):
     """scrapyd's application with the project's conventions:
 
-    - `API_HOST` / `API_PORT` (the project's names) are used when scrapyd's own
-      `SCRAPYD_BIND_ADDRESS` / `SCRAPYD_HTTP_PORT` are not set;
+    - scrapyd keeps its own address: scrapyd's `SCRAPYD_BIND_ADDRESS` / `SCRAPYD_HTTP_PORT`, else
+      `bind_address` / `http_port` in scrapyd.conf (127.0.0.1:6800). `API_HOST` / `API_PORT` are
+      the web app's (issue 11) and are never read here;
     - scrapyd refuses to listen beyond the loopback without basic auth;
     - `/health.json` is public when `public_health = on`.
     """
     from scrapyd.app import application as scrapyd_application
-
-    for ours, theirs in (("API_HOST", "SCRAPYD_BIND_ADDRESS"), ("API_PORT", "SCRAPYD_HTTP_PORT")):
-        if os.environ.get(ours) and not os.environ.get(theirs):
-            os.environ[theirs] = os.environ[ours]
 
     bind = os.environ.get("SCRAPYD_BIND_ADDRESS") or config.get("bind_address", "127.0.0.1")
     user = os.environ.get("SCRAPYD_USERNAME") or config.get("username", "")

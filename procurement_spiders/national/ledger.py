@@ -28,13 +28,9 @@ def join_or_open(
     its first task in the same transaction (a worker joining sees work pending, never an empty run)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (SPIDER, ano))
-        row = conn.execute(
-            "SELECT id FROM coletas WHERE spider = %s AND ano_referencia = %s AND status = 'running' "
-            "ORDER BY id DESC LIMIT 1",
-            (SPIDER, ano),
-        ).fetchone()
-        if row:
-            return int(row[0]), False
+        running = running_coleta(conn, ano)
+        if running is not None:
+            return running, False
         row = conn.execute(
             "INSERT INTO coletas (fonte, ano_referencia, spider, job_id, dados, status) "
             "VALUES ('PNCP', %s, %s, %s, %s, 'running') RETURNING id",
@@ -43,6 +39,16 @@ def join_or_open(
         assert row is not None
         _insert(conn, int(row[0]), [seed])
         return int(row[0]), True
+
+
+def running_coleta(conn: psycopg.Connection, ano: int) -> int | None:
+    """The id of the running national coleta of `ano`, if any (a waiting worker joins only this)."""
+    row = conn.execute(
+        "SELECT id FROM coletas WHERE spider = %s AND ano_referencia = %s AND status = 'running' "
+        "ORDER BY id DESC LIMIT 1",
+        (SPIDER, ano),
+    ).fetchone()
+    return int(row[0]) if row else None
 
 
 def coleta_status(conn: psycopg.Connection, coleta_id: int) -> str:

@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.asyncio import run_in_thread, sleep
 
 from procurement_spiders.national import ledger
 from procurement_spiders.national import queue as rq
@@ -16,6 +16,7 @@ from procurement_spiders.national import queue as rq
 ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
 SAVE_EVERY = 10  # ticks (seconds) between saves of this worker's stats
 ORPHAN_GRACE = 10.0  # seconds a pending task may wait unqueued before it is queued again
+WAIT_POLL = 10.0  # seconds between a waiting worker's looks for a running coleta (-a esperar=1)
 
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class NationalRunMixin:
         config: Config
         ano: int
         worker: str
+        esperar: bool
         redis: Any
         redis_keys: dict[str, str]
         coleta_id: int | None
@@ -68,6 +70,18 @@ class NationalRunMixin:
 
     async def db(self, fn, *args: Any) -> Any:
         return await run_in_thread(self.db_sync, fn, *args)
+
+    async def wait_for_run(self) -> int:
+        """`-a esperar=1`: the id of the year's running coleta, waiting (idle) until one is opened by
+        a worker without esperar. A Deployment restarts its workers when a run ends; so restarted,
+        they wait for the next run instead of opening one."""
+        announced = False
+        while (coleta_id := await self.db(ledger.running_coleta, self.ano)) is None:
+            if not announced:
+                self.logger.info("worker %s waits for a national run of %s to be opened", self.worker, self.ano)
+                announced = True
+            await sleep(WAIT_POLL)
+        return coleta_id
 
     def tick(self) -> None:
         """Every second: the alive key, an idle worker's look at the shared queue, a progress line;
@@ -141,6 +155,8 @@ class NationalRunMixin:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.run_conn is None or self.coleta_id is None:
+            if self.run_conn is not None:  # stopped while waiting for a run: nothing to record
+                self.run_conn.close()
             return
         if self.final_status is None:  # stopped before the run ended: the coleta stays running for a resume
             self.mark_failed(f"worker stopped ({reason}) before the run was complete")

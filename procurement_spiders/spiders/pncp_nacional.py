@@ -1,4 +1,4 @@
-"""`scrapy crawl pncp_nacional -a ano=2025 [-a orgaos=todos] [-a worker=1]`: every órgão's PCA.
+"""`scrapy crawl pncp_nacional -a ano=2025 [-a orgaos=todos] [-a worker=1] [-a esperar=1]`: every órgão's PCA.
 
 A spider of its own (not `pncp -a orgaos=todos`) because a national run is a different object:
 one coleta shared by many processes, a scheduler in Redis, a ledger in PostgreSQL, no `cnpj`;
@@ -64,7 +64,7 @@ def redis_client(url: str):
 class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
     name = "pncp_nacional"
     fonte = "PNCP"
-    argument_names = ("ano", "orgaos", "worker")
+    argument_names = ("ano", "orgaos", "worker", "esperar")
 
     worker: str
 
@@ -80,7 +80,10 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
             raise SpiderArgumentError("the national crawl needs DATABASE_URL (its ledger and its one coleta)")
         if config.redis_url:
             cls.check_redis(config, ano)
-        return {"ano": ano, "orgaos": "todos", "worker": worker}
+        esperar = {"0": False, "1": True}.get(str(raw.get("esperar") or "0").strip())
+        if esperar is None:
+            raise SpiderArgumentError("argument esperar must be 1 (join a running run, never open one) or 0")
+        return {"ano": ano, "orgaos": "todos", "worker": worker, "esperar": esperar}
 
     @staticmethod
     def check_redis(config: Config, ano: int) -> None:
@@ -164,9 +167,12 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
                 "portais": self.portal_urls(),
                 "distribuida": bool(self.redis),
             }
-            self.coleta_id, created = await run_in_thread(
-                ledger.join_or_open, self.run_conn, self.ano, dados, getattr(self, "_job", None), SEED
-            )
+            if self.esperar:  # a standing worker (k8s Deployment): join a run, never open one
+                self.coleta_id, created = await self.wait_for_run(), False
+            else:
+                self.coleta_id, created = await run_in_thread(
+                    ledger.join_or_open, self.run_conn, self.ano, dados, getattr(self, "_job", None), SEED
+                )
         except (psycopg.Error, OSError) as exc:
             self.logger.error("database unavailable, nothing will be stored: %s", exc)
             self.mark_failed(f"database unavailable: {type(exc).__name__}")

@@ -172,3 +172,48 @@ def test_scrapyd_refuses_to_listen_beyond_loopback_without_auth(tmp_path):
     )
     assert done.returncode != 0
     assert "refusing to listen on 0.0.0.0 without authentication" in done.stdout + done.stderr
+
+
+def test_scrapyd_keeps_its_own_address_whatever_api_host_and_api_port_say(tmp_path):
+    """API_HOST / API_PORT are the web app's (issue 11): scrapyd, started with them set to
+    0.0.0.0 and another port and without auth, still listens where its own scrapyd.conf says
+    (127.0.0.1 and its http_port). Before, it copied them into its bind address and refused to start."""
+    import configparser
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from tests.support import ROOT, free_port
+
+    own_port, web_port = free_port(), free_port()
+    conf = configparser.ConfigParser()
+    conf.read(ROOT / "scrapyd.conf")
+    conf["scrapyd"]["http_port"] = str(own_port)
+    with open(tmp_path / "scrapyd.conf", "w") as fh:
+        conf.write(fh)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPYD_", "API_"))}
+    env.update(PYTHONPATH=str(ROOT / "deploy" / "scrapyd"), API_HOST="0.0.0.0", API_PORT=str(web_port))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrapyd", "--pidfile="],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(
+            lambda: proc.poll() is not None
+            or requests.get(f"http://127.0.0.1:{own_port}/daemonstatus.json", timeout=2).status_code == 200,
+            60,
+            what="scrapyd on its own port",
+        )
+        assert proc.poll() is None, proc.communicate()[0]
+        assert requests.get(f"http://127.0.0.1:{own_port}/daemonstatus.json", timeout=5).json()["status"] == "ok"
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", web_port), timeout=2).close()
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert "refusing to listen" not in out
