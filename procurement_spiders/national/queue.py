@@ -90,6 +90,8 @@ class NationalScheduler(Scheduler):
     def next_request(self):
         if self.local:
             return heapq.heappop(self.local)[2]
+        if getattr(self.spider, "coleta_id", None) is None:
+            return None  # not in the run yet (waiting for one, or still joining): take no shared task
         return super().next_request()
 
     def has_pending_requests(self) -> bool:

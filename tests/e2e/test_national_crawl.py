@@ -10,8 +10,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -314,3 +316,61 @@ def test_a_worker_stopped_with_sigterm_loses_nothing_and_the_run_still_succeeds(
     assert "stopped (shutdown) before national coleta" in outputs[5]
     assert workers[6].returncode == 0, outputs[6][-3000:]
     assert_stored_equals_truth(database_url, expected)
+
+
+def test_waiting_workers_join_a_run_and_never_open_one(national_sandbox, database_url, redis_prefix, tmp_path):
+    """`-a esperar=1`, the k8s Deployment's workers: started with no run, a worker opens nothing
+    and waits; it joins the run a worker without esperar opens and works in it; restarted after the
+    run is complete (what a Deployment does), it waits again instead of starting a new national run."""
+    expected = truth(national_sandbox)
+
+    procs: list[subprocess.Popen] = []
+
+    def start(n: int, *extra: str) -> tuple[subprocess.Popen, Path]:
+        env = worker_env(
+            national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix, BIND_ADDRESS=f"127.0.0.{n}"
+        )
+        log = tmp_path / f"w{n}-{len(procs)}.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=w{n}", *extra],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        procs.append(proc)
+        return proc, log
+
+    def coletas() -> list[tuple[int, str]]:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute("SELECT id, status FROM coletas ORDER BY id").fetchall()
+
+    waiting_line = "waits for a national run of 2025 to be opened"
+    try:
+        waiter, waiter_log = start(7, "-a", "esperar=1")
+        wait_for(lambda: waiting_line in waiter_log.read_text(), timeout=120, what="worker 7 to wait")
+        assert coletas() == [] and waiter.poll() is None  # it opened nothing and stays
+
+        # The opener is slowed down (a download delay) so its run outlasts the waiter's next look.
+        opener, opener_log = start(8, "-s", "DOWNLOAD_DELAY=0.25")
+        assert opener.wait(timeout=300) == 0, opener_log.read_text()[-3000:]
+        assert waiter.wait(timeout=120) == 0, waiter_log.read_text()[-3000:]
+        assert_stored_equals_truth(database_url, expected)
+        with psycopg.connect(database_url) as conn:
+            by_worker = dict(conn.execute("SELECT worker, count(*) FROM coleta_tarefas GROUP BY 1").fetchall())
+        assert by_worker.get("w7", 0) >= 1, by_worker  # the waiting worker did part of the run
+        assert f"joined national coleta {coletas()[0][0]}" in waiter_log.read_text()
+
+        # Restarted after the run, as a Deployment restarts it: it waits; no second run opens.
+        restarted, restarted_log = start(7, "-a", "esperar=1")
+        wait_for(lambda: waiting_line in restarted_log.read_text(), timeout=120, what="the restarted worker to wait")
+        time.sleep(12)  # more than one look (WAIT_POLL = 10 s) at the database
+        assert [status for _, status in coletas()] == ["success"] and restarted.poll() is None
+        restarted.send_signal(signal.SIGTERM)  # a scale-down while it waits: it stops at once
+        restarted.wait(timeout=60)
+        assert coletas() == [(coletas()[0][0], "success")]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
