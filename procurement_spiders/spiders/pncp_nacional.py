@@ -17,9 +17,7 @@ number of workers share them (national/queue.py); without it the same spider run
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -41,10 +39,9 @@ from procurement_spiders.national.store import PlanStore
 from procurement_spiders.spiders.base import (
     ColetaSpider,
     InvalidPortalResponse,
-    SpiderArgumentError,
     failed_request,
-    parse_ano,
 )
+from procurement_spiders.spiders.pncp_nacional_args import parse_national_arguments, redis_client
 from procurement_spiders.spiders.pncp_plan_reader import PlanReader
 
 SEARCH_PAGE = 500
@@ -53,12 +50,6 @@ ORGAO_PAGE = 500
 MAX_ORGAO_PAGES = 20
 NO_ROWS_META = {"handle_httpstatus_list": [404]}
 SEED = ("busca:1", "busca", {"pagina": 1})
-
-
-def redis_client(url: str):
-    import redis
-
-    return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
 
 
 class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
@@ -70,36 +61,7 @@ class PncpNacionalSpider(NationalRunMixin, ColetaSpider):
 
     @classmethod
     def parse_arguments(cls, config: Config, raw: dict[str, Any]) -> dict[str, Any]:
-        ano = parse_ano(raw.get("ano"))
-        if str(raw.get("orgaos") or "todos").strip().lower() != "todos":
-            raise SpiderArgumentError("argument orgaos must be 'todos' (one órgão: scrapy crawl pncp -a cnpj=…)")
-        worker = str(raw.get("worker") or f"{socket.gethostname()}-{os.getpid()}").strip()
-        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", worker):
-            raise SpiderArgumentError(f"argument worker={worker[:40]!r}: 1-40 letters, digits, _ . -")
-        if not config.database_url:
-            raise SpiderArgumentError("the national crawl needs DATABASE_URL (its ledger and its one coleta)")
-        if config.redis_url:
-            cls.check_redis(config, ano)
-        esperar = {"0": False, "1": True}.get(str(raw.get("esperar") or "0").strip())
-        if esperar is None:
-            raise SpiderArgumentError("argument esperar must be 1 (join a running run, never open one) or 0")
-        return {"ano": ano, "orgaos": "todos", "worker": worker, "esperar": esperar}
-
-    @staticmethod
-    def check_redis(config: Config, ano: int) -> None:
-        """Redis reachable, and not serving another year's run under the same prefix."""
-        import redis
-
-        keys = rq.run_keys(config.redis_key_prefix, ano)
-        try:
-            running = redis_client(config.redis_url or "").get(keys["ano"])
-        except redis.RedisError as exc:
-            raise SpiderArgumentError(f"Redis (REDIS_URL) is unreachable: {type(exc).__name__}") from None
-        if running is not None and int(running) != ano:
-            raise SpiderArgumentError(
-                f"argument ano={ano}: Redis prefix {config.redis_key_prefix!r} is running the national crawl of "
-                f"{int(running)}; join it with -a ano={int(running)} or use another REDIS_KEY_PREFIX"
-            )
+        return parse_national_arguments(config, raw)
 
     @classmethod
     def update_settings(cls, settings) -> None:

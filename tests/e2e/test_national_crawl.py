@@ -328,7 +328,11 @@ def test_waiting_workers_join_a_run_and_never_open_one(national_sandbox, databas
 
     def start(n: int, *extra: str) -> tuple[subprocess.Popen, Path]:
         env = worker_env(
-            national_sandbox, database_url, REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=redis_prefix, BIND_ADDRESS=f"127.0.0.{n}"
+            national_sandbox,
+            database_url,
+            REDIS_URL=REDIS_URL,
+            REDIS_KEY_PREFIX=redis_prefix,
+            BIND_ADDRESS=f"127.0.0.{n}",
         )
         log = tmp_path / f"w{n}-{len(procs)}.log"
         with log.open("w") as out:

@@ -204,8 +204,10 @@ def test_scrapyd_keeps_its_own_address_whatever_api_host_and_api_port_say(tmp_pa
     )
     try:
         wait_for(
-            lambda: proc.poll() is not None
-            or requests.get(f"http://127.0.0.1:{own_port}/daemonstatus.json", timeout=2).status_code == 200,
+            lambda: (
+                proc.poll() is not None
+                or requests.get(f"http://127.0.0.1:{own_port}/daemonstatus.json", timeout=2).status_code == 200
+            ),
             60,
             what="scrapyd on its own port",
         )

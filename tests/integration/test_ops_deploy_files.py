@@ -54,7 +54,10 @@ def dotenv(**extra: str) -> dict[str, str]:
 
 def service_config(name: str, env: dict[str, str]) -> Config:
     raw = compose()["services"][name]["environment"]
-    return load_config(environ={k: interpolate(str(v), env) for k, v in raw.items()}, env_file=Path("/nonexistent/.env"))
+    environ = {k: interpolate(str(v), env) for k, v in raw.items()}
+    return load_config(environ=environ, env_file=Path("/nonexistent/.env"))
+
+
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?]([^}]*))?\}")
 
 
