@@ -4,9 +4,13 @@ A fresh database gets one successful coleta of `--rows` demandas (the project's 
 web app runs as users run it (`python -m procurement_spiders.web`, uvicorn, one process); `--clients`
 logged-in clients (default 20) request the coleta page for `--seconds` (default 30), cycling through
 sorted, filtered, searched and deep pages. The floor: the SQL the page runs for each request, built
-by the same DemandasQuery (the coleta's row by id and the page of rows; the counts of a finished
-coleta are computed once and kept, as its demandas cannot change), run directly by as many threads
-on their own connections for as long. The ratio (page p95 / SQL p95) is printed last.
+by the same DemandasQuery on a connection as the page opens it (`reading`): the coleta's row by id and
+the page of rows (the counts of a finished coleta are computed once and kept, as its demandas cannot
+change, and the page query is given its count, as the page does), run directly by as many threads on
+their own connections for as long. The ratio (page p95 / SQL p95) is printed last.
+
+The clients share the machine with what they measure: the CPU time each side used is printed too
+(the clients' own process, the web app's process), in cores over the run.
 
     .venv/bin/python -m bench.web [--rows 100000] [--clients 20] [--seconds 30] [--database-url URL]
 """
@@ -35,7 +39,7 @@ from procurement_spiders.reports.engine import sqlalchemy_url
 from procurement_spiders.reports.tables import coletas
 from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta
 from procurement_spiders.storage.migrations import apply_migrations
-from procurement_spiders.web.queries import DemandasQuery
+from procurement_spiders.web.queries import DemandasQuery, reading
 from tests.support import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,6 +122,15 @@ def run_clients(clients: int, seconds: float, one) -> list[float]:
     return latencies
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of this process (or of `pid`, from /proc), in seconds."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] * 1000
 
@@ -131,6 +144,7 @@ def main() -> int:
         "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     args = parser.parse_args()
+    load = [os.getloadavg()[0]]
     t = time.perf_counter()
     url, coleta = make_database(args.database_url, args.rows)
     print(f"{args.rows:,} demandas written in {time.perf_counter() - t:.1f} s (coleta {coleta})")
@@ -161,7 +175,10 @@ def main() -> int:
             assert response.status_code == 200 and "demandas" in response.text, response.status_code
 
         run_clients(args.clients, 3, page)  # warm-up
+        cpu = (cpu_seconds(), cpu_seconds(web.pid), time.perf_counter())
         web_lat = run_clients(args.clients, args.seconds, page)
+        wall = time.perf_counter() - cpu[2]
+        web_cpu = ((cpu_seconds() - cpu[0]) / wall, (cpu_seconds(web.pid) - cpu[1]) / wall)
     finally:
         web.terminate()
         web.wait(15)
@@ -169,25 +186,33 @@ def main() -> int:
     # one connection per client thread, the report sessions' settings (JIT off)
     engine = create_engine(sqlalchemy_url(url), pool_size=args.clients, connect_args={"options": "-c jit=off"})
 
+    with engine.connect() as conn:  # what the page's count cache holds
+        totals = [conn.execute(query.count_select(coleta)).scalar_one() for _, query in MIX]
+
     def sql(i: int, state: dict) -> None:
         query = MIX[i % len(MIX)][1]
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             conn.execute(select(coletas).where(coletas.c.id == coleta)).one()
-            conn.execute(query.page_select(coleta)).all()
+            conn.execute(query.page_select(coleta, totals[i % len(MIX)])).all()
 
     run_clients(args.clients, 3, sql)
+    cpu = (cpu_seconds(), time.perf_counter())
     sql_lat = run_clients(args.clients, args.seconds, sql)
+    sql_cpu = (cpu_seconds() - cpu[0]) / (time.perf_counter() - cpu[1])
     engine.dispose()
+    load.append(os.getloadavg()[0])
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{url.rpartition("/")[2]}" WITH (FORCE)')
     print(
         f"coleta page ({args.clients} clients, {args.seconds:.0f} s): {len(web_lat)} requests, "
-        f"p50 {pct(web_lat, 50):.0f} ms, p95 {pct(web_lat, 95):.0f} ms"
+        f"p50 {pct(web_lat, 50):.0f} ms, p95 {pct(web_lat, 95):.0f} ms; "
+        f"CPU: clients {web_cpu[0]:.2f} cores, web app {web_cpu[1]:.2f} cores"
     )
     print(
         f"same SQL directly (floor):   {len(sql_lat)} runs, p50 {pct(sql_lat, 50):.0f} ms, "
-        f"p95 {pct(sql_lat, 95):.0f} ms"
+        f"p95 {pct(sql_lat, 95):.0f} ms; CPU: clients {sql_cpu:.2f} cores"
     )
+    print(f"machine: {os.cpu_count()} CPUs, load average (1 min) {load[0]:.2f} at start, {load[1]:.2f} at end")
     print(f"ratio p95 page / p95 SQL: {pct(web_lat, 95) / pct(sql_lat, 95):.2f}")
     return 0
 

@@ -287,8 +287,9 @@ def test_geral_badges_count_and_filter(client, database_url):
     assert "1 linhas com" in only.text and "2/2025" in only.text and ">1/2025<" not in only.text
 
 
-def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
-    """The search text and sort orders match the indexes' expressions (else 100,000 rows are read)."""
+def test_coleta_page_statements_use_index_only_scans_of_migration_008(database_url):
+    """The sort orders match migration 008's indexes, and skipping to a page reads only them (an
+    index-only scan, the situação filter included); the search text matches 005's trigram index."""
     from sqlalchemy.dialects import postgresql
 
     from procurement_spiders.web.queries import DemandasQuery
@@ -296,11 +297,12 @@ def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
     coleta_id = add_coleta(database_url, status="running")
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO demandas (coleta_id, chave, descricao, valor) SELECT %s, 'k' || n, "
-            "'Aquisição de material, lote ' || n, n FROM generate_series(1, 20000) n",
+            "INSERT INTO demandas (coleta_id, chave, descricao, valor, status) SELECT %s, 'k' || n, "
+            "'Aquisição de material, lote ' || n, n, (ARRAY['APROVADA', 'PENDENTE'])[n %% 2 + 1] "
+            "FROM generate_series(1, 20000) n",
             (coleta_id,),
         )
-        conn.execute("ANALYZE demandas")
+        conn.execute("VACUUM ANALYZE demandas")  # the visibility map an index-only scan relies on
 
     def plan(stmt) -> str:
         sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
@@ -310,9 +312,54 @@ def test_coleta_page_statements_can_use_migration_005_indexes(database_url):
             return "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql.replace("%%", "%")))
 
     assert "demandas_busca_trgm_idx" in plan(DemandasQuery(busca="lote 4242").count_select(coleta_id))
-    assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor", desc=True).page_select(coleta_id))
-    assert "demandas_coleta_valor_idx" in plan(DemandasQuery(ordem="valor").page_select(coleta_id))
-    assert "demandas_coleta_id_chave_key" in plan(DemandasQuery().page_select(coleta_id))
+    for ordem, index in [("chave", "chave"), ("valor", "valor"), ("data_fim", "fim"), ("descricao", "descricao")]:
+        for desc, way in ((False, "Only Scan using"), (True, "Only Scan Backward using")):
+            if ordem == "descricao":  # an expression's index: read with the table (migration 008)
+                way = way.replace("Only ", "")
+            stmt = DemandasQuery(ordem=ordem, desc=desc, status="PENDENTE", pagina=30).page_select(coleta_id)
+            assert f"Index {way} demandas_pagina_{index}_idx" in plan(stmt), (ordem, desc)
+    # page 390 of 400 is read from the end: the index backward, 500 entries skipped, not 19,450
+    deep = plan(DemandasQuery(ordem="valor", pagina=390).page_select(coleta_id, total=20000))
+    assert "Index Only Scan Backward using demandas_pagina_valor_idx" in deep
+
+
+def test_every_page_is_the_same_read_from_either_end(database_url):
+    """A page past the middle is fetched from the end (the total given): for every sort, both
+    directions, with and without a filter, each page holds exactly the rows of one full sorted
+    read, ties (equal and empty values) broken by id; the last page may be short."""
+    from procurement_spiders.reports.engine import report_engine
+    from procurement_spiders.web.queries import SORTS, DemandasQuery
+
+    values = [None, "1.00", "2.50", "2.50"]
+    coleta_id = add_coleta(
+        database_url,
+        demandas=[
+            {
+                "chave": f"k{n:03d}",
+                "dfd": None if n % 5 == 0 else f"{n % 7 + 1}/2025",
+                "descricao": None if n % 6 == 0 else f"Item {n % 4}",
+                "valor": values[n % 4],
+                "status": ("APROVADA", "PENDENTE", None)[n % 3],
+                "data_inicio": None if n % 4 == 0 else date(2025, 1 + n % 3, 1),
+            }
+            for n in range(103)
+        ],
+    )
+    engine = report_engine(database_url)
+    with engine.connect() as conn:
+        for ordem in SORTS:
+            for desc in (False, True):
+                for status in (None, "PENDENTE"):
+                    full = DemandasQuery(ordem=ordem, desc=desc, status=status, page_size=1000)
+                    expected = [r.id for r in conn.execute(full.page_select(coleta_id))]
+                    total = len(expected)
+                    for pagina in range(1, total // 10 + 3):
+                        query = DemandasQuery(ordem=ordem, desc=desc, status=status, pagina=pagina, page_size=10)
+                        want = expected[(pagina - 1) * 10 : pagina * 10]
+                        for known in (None, total):
+                            got = [r.id for r in conn.execute(query.page_select(coleta_id, known))]
+                            assert got == want, (ordem, desc, status, pagina, known)
+    engine.dispose()
 
 
 def test_mudancas_counts_filter_and_download(client, database_url):

@@ -22,6 +22,7 @@ from procurement_spiders.web.queries import (
     coleta_rows,
     demandas_page,
     demandas_statuses,
+    reading,
 )
 from procurement_spiders.web.security import User
 
@@ -107,7 +108,7 @@ def coleta_page(
     query = DemandasQuery(
         busca=_opt(busca), status=_opt(situacao), ordem=ordem if ordem in SORTS else "chave", desc=desc, pagina=pagina
     )
-    with _engine(request).connect() as conn:
+    with reading(_engine(request)) as conn:
         coleta = coleta_detail(conn, coleta_id)
         if coleta is None:
             raise HTTPException(404, f"A coleta {coleta_id} não existe.")
