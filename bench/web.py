@@ -39,7 +39,8 @@ from procurement_spiders.reports.engine import sqlalchemy_url
 from procurement_spiders.reports.tables import coletas
 from procurement_spiders.storage.coletas import copy_demandas, finish_coleta, open_coleta
 from procurement_spiders.storage.migrations import apply_migrations
-from procurement_spiders.web.queries import DemandasQuery, reading
+from procurement_spiders.web.demandas_page import DemandasQuery
+from procurement_spiders.web.queries import reading
 from tests.support import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,7 +194,7 @@ def main() -> int:
         query = MIX[i % len(MIX)][1]
         with reading(engine) as conn:
             conn.execute(select(coletas).where(coletas.c.id == coleta)).one()
-            conn.execute(query.page_select(coleta, totals[i % len(MIX)])).all()
+            conn.execute(*query.page_statement(coleta, totals[i % len(MIX)])).all()
 
     run_clients(args.clients, 3, sql)
     cpu = (cpu_seconds(), time.perf_counter())

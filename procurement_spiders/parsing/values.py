@@ -113,15 +113,14 @@ def parse_date(raw: object) -> date | None:
         raise InvalidValue(f"data {clip(raw)} is not a date (expected dd/mm/aaaa or aaaa-mm-dd)") from None
 
 
+_BR_SEPARATORS = str.maketrans(",.", ".,")
+
+
 def format_brl(value: Decimal) -> str:
-    """`R$ 1.234,56`, for summaries shown to people."""
+    """`R$ 1.234,56`, for summaries shown to people: Python's grouping, the separators swapped
+    (the coleta page formats 50 of these per request)."""
     sign = "-" if value < 0 else ""
-    whole, _, cents = f"{abs(value):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}R$ {'.'.join(groups)},{cents}"
+    return f"{sign}R$ {abs(value):,.2f}".translate(_BR_SEPARATORS)
 
 
 def format_br_date(value: date | None) -> str:

@@ -21,8 +21,8 @@ from procurement_spiders.reports.engine import report_engine
 from procurement_spiders.scheduler.runner import ScrapydClient
 from procurement_spiders.storage.migrations import apply_migrations
 from procurement_spiders.web import formats
+from procurement_spiders.web.demandas_page import FinishedCache
 from procurement_spiders.web.jobs import Coletor
-from procurement_spiders.web.queries import FinishedCache
 from procurement_spiders.web.security import LoginLimiter, LoginRequired, SecureCookieMiddleware, csrf_token
 
 HERE = Path(__file__).parent

@@ -292,7 +292,7 @@ def test_coleta_page_statements_use_index_only_scans_of_migration_008(database_u
     index-only scan, the situação filter included); the search text matches 005's trigram index."""
     from sqlalchemy.dialects import postgresql
 
-    from procurement_spiders.web.queries import DemandasQuery
+    from procurement_spiders.web.demandas_page import DemandasQuery
 
     coleta_id = add_coleta(database_url, status="running")
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -328,7 +328,7 @@ def test_every_page_is_the_same_read_from_either_end(database_url):
     directions, with and without a filter, each page holds exactly the rows of one full sorted
     read, ties (equal and empty values) broken by id; the last page may be short."""
     from procurement_spiders.reports.engine import report_engine
-    from procurement_spiders.web.queries import SORTS, DemandasQuery
+    from procurement_spiders.web.demandas_page import SORTS, DemandasQuery
 
     values = [None, "1.00", "2.50", "2.50"]
     coleta_id = add_coleta(

@@ -11,17 +11,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from procurement_spiders.reports import columns
 from procurement_spiders.reports.fontes import FONTE_LABELS
 from procurement_spiders.reports.run import demandas_rows
+from procurement_spiders.web.demandas_page import SORTS, DemandasQuery, demandas_page, demandas_statuses
 from procurement_spiders.web.downloads import stream_table
 from procurement_spiders.web.queries import (
-    SORTS,
     STATUS_LABELS,
     STATUSES,
-    DemandasQuery,
     anos_com_coletas,
     coleta_detail,
     coleta_rows,
-    demandas_page,
-    demandas_statuses,
     reading,
 )
 from procurement_spiders.web.security import User
