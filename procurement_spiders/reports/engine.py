@@ -13,8 +13,10 @@ def sqlalchemy_url(database_url: str):
     return url.set(drivername="postgresql+psycopg")
 
 
-def report_engine(database_url: str, *, echo: bool = False) -> Engine:
+def report_engine(database_url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
     """JIT is off for report sessions: the planner's estimates for full joins on expressions are
     crude (millions of rows for thousands), and PostgreSQL then spent ~7 s compiling a query that
-    runs in 0.3 s (bench/reports.py)."""
-    return create_engine(sqlalchemy_url(database_url), echo=echo, connect_args={"options": "-c jit=off"})
+    runs in 0.3 s (bench/reports.py). `pool_size` connections stay open (a server's threads)."""
+    return create_engine(
+        sqlalchemy_url(database_url), echo=echo, pool_size=pool_size, connect_args={"options": "-c jit=off"}
+    )
