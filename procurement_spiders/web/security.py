@@ -38,9 +38,19 @@ def operador(request: Request) -> WebUser:
     return user
 
 
+async def _current_user(request: Request) -> WebUser:
+    return current_user(request)
+
+
+async def _operador(request: Request) -> WebUser:
+    return operador(request)
+
+
 # Route parameters (FastAPI's Annotated form): the logged-in user, or an operador (else 403).
-User = Annotated[WebUser, Depends(current_user)]
-Operador = Annotated[WebUser, Depends(operador)]
+# Async: FastAPI runs a sync dependency on a worker thread, a second wait for a free thread
+# (app.WORKER_THREADS) before each page's own, for a check that never blocks.
+User = Annotated[WebUser, Depends(_current_user)]
+Operador = Annotated[WebUser, Depends(_operador)]
 
 
 def csrf_token(request: Request) -> str:
