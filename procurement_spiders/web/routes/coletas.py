@@ -114,10 +114,11 @@ def coleta_page(
     dados = coleta["dados"] or {}
     paginas = max(1, math.ceil(total / query.page_size))
     params = {k: v for k, v in {"busca": query.busca, "situacao": query.status}.items() if v}
+    filtros = f"/coletas/{coleta_id}?" + "".join(f"{p}&" for p in [urlencode(params)] if p)
 
-    def link(**change) -> str:
-        merged = {**params, "ordem": query.ordem, "desc": int(query.desc), "pagina": query.pagina, **change}
-        return f"/coletas/{coleta_id}?{urlencode(merged)}"
+    def link(ordem: str = query.ordem, desc: int = int(query.desc), pagina: int = query.pagina) -> str:
+        # the filters encoded once; ordem is one of SORTS (a word), desc and pagina numbers
+        return f"{filtros}ordem={ordem}&desc={int(desc)}&pagina={int(pagina)}"
 
     return request.app.state.templates.TemplateResponse(
         request,
