@@ -9,8 +9,9 @@ the page of rows (the counts of a finished coleta are computed once and kept, as
 change, and the page query is given its count, as the page does), run directly by as many threads on
 their own connections for as long. The ratio (page p95 / SQL p95) is printed last.
 
-The clients share the machine with what they measure: the CPU time each side used is printed too
-(the clients' own process, the web app's process), in cores over the run.
+The clients share the machine with what they measure: the CPU each side used is printed too, in
+cores over the run (the clients' own process, the web app's process, and the whole machine: what is
+left is PostgreSQL and whatever else runs), with the load average.
 
     .venv/bin/python -m bench.web [--rows 100000] [--clients 20] [--seconds 30] [--database-url URL]
 """
@@ -132,6 +133,28 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent busy since boot (all processes, /proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+
+
+def cpu_meter(pid: int | None = None):
+    """Starts measuring; the function returned gives the cores used since: by this process, by the
+    process `pid` (if given), by the whole machine."""
+
+    def read() -> list[float]:
+        return [cpu_seconds(), *([cpu_seconds(pid)] if pid else []), machine_busy()]
+
+    start, t0 = read(), time.perf_counter()
+
+    def cores() -> list[float]:
+        wall = time.perf_counter() - t0
+        return [(now - before) / wall for before, now in zip(start, read(), strict=True)]
+
+    return cores
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] * 1000
 
@@ -176,10 +199,9 @@ def main() -> int:
             assert response.status_code == 200 and "demandas" in response.text, response.status_code
 
         run_clients(args.clients, 3, page)  # warm-up
-        cpu = (cpu_seconds(), cpu_seconds(web.pid), time.perf_counter())
+        meter = cpu_meter(web.pid)
         web_lat = run_clients(args.clients, args.seconds, page)
-        wall = time.perf_counter() - cpu[2]
-        web_cpu = ((cpu_seconds() - cpu[0]) / wall, (cpu_seconds(web.pid) - cpu[1]) / wall)
+        web_cpu = meter()
     finally:
         web.terminate()
         web.wait(15)
@@ -197,9 +219,9 @@ def main() -> int:
             conn.execute(*query.page_statement(coleta, totals[i % len(MIX)])).all()
 
     run_clients(args.clients, 3, sql)
-    cpu = (cpu_seconds(), time.perf_counter())
+    meter = cpu_meter()
     sql_lat = run_clients(args.clients, args.seconds, sql)
-    sql_cpu = (cpu_seconds() - cpu[0]) / (time.perf_counter() - cpu[1])
+    sql_cpu = meter()
     engine.dispose()
     load.append(os.getloadavg()[0])
     with psycopg.connect(args.database_url, autocommit=True) as conn:
@@ -207,11 +229,11 @@ def main() -> int:
     print(
         f"coleta page ({args.clients} clients, {args.seconds:.0f} s): {len(web_lat)} requests, "
         f"p50 {pct(web_lat, 50):.0f} ms, p95 {pct(web_lat, 95):.0f} ms; "
-        f"CPU: clients {web_cpu[0]:.2f} cores, web app {web_cpu[1]:.2f} cores"
+        f"CPU: clients {web_cpu[0]:.2f} cores, web app {web_cpu[1]:.2f}, machine {web_cpu[2]:.2f}"
     )
     print(
         f"same SQL directly (floor):   {len(sql_lat)} runs, p50 {pct(sql_lat, 50):.0f} ms, "
-        f"p95 {pct(sql_lat, 95):.0f} ms; CPU: clients {sql_cpu:.2f} cores"
+        f"p95 {pct(sql_lat, 95):.0f} ms; CPU: clients {sql_cpu[0]:.2f} cores, machine {sql_cpu[1]:.2f}"
     )
     print(f"machine: {os.cpu_count()} CPUs, load average (1 min) {load[0]:.2f} at start, {load[1]:.2f} at end")
     print(f"ratio p95 page / p95 SQL: {pct(web_lat, 95) / pct(sql_lat, 95):.2f}")

@@ -26,7 +26,8 @@ SORTS = {
     "data_fim": demandas.c.data_fim,
     "categoria": demandas.c.categoria,
 }
-# What the page shows of each demanda (not the JSONB detalhes: the downloads carry everything).
+# What the page shows of each demanda (not the JSONB detalhes: the downloads carry everything),
+# in the order coleta.html unpacks each row.
 PAGE_COLUMNS = tuple(
     demandas.c[name]
     for name in ("id", "chave", "dfd", "descricao", "categoria", "status", "valor", "data_inicio", "data_fim")
