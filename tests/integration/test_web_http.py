@@ -250,6 +250,9 @@ def test_coleta_page_ptbr_sort_filter_search_and_paging(client, database_url):
     assert top.index("R$ 148.147,20") < top.index("R$ 146.912,64")  # 120 × 1234,56 first
     found = client.get(f"/coletas/{coleta_id}?busca=cadeira&situacao=PENDENTE").text
     assert "12 demandas com esses filtros" in found
+    # sorting keeps the filters (encoded, & escaped in HTML) and goes back to page 1
+    by_valor = f"/coletas/{coleta_id}?busca=cadeira&amp;situacao=PENDENTE&amp;ordem=valor&amp;desc=0&amp;pagina=1"
+    assert f'href="{by_valor}"' in found
     last = client.get(f"/coletas/{coleta_id}?pagina=3").text
     assert "c119" in last and "c000" not in last
     listing = client.get("/coletas?ano=2025&status=success").text
