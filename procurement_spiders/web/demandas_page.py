@@ -115,8 +115,8 @@ class DemandasQuery:
         2,000 skips 25,000 entries, not 75,000."""
         offset = (max(self.pagina, 1) - 1) * self.page_size
         limit, backward = self.page_size, False
-        if total is not None and offset < total and total - (offset + limit) < offset:
-            end = min(offset + limit, total)
+        end = min(offset + limit, total if total is not None else offset + limit)
+        if total is not None and offset < total and total - end < offset:  # fewer entries to skip
             offset, limit, backward = total - end, end - offset, True
         ordem = self.ordem if self.ordem in SORTS else "chave"
         stmt = _page_statement(ordem, self.desc, self.desc != backward, bool(self.status), bool(self.busca))
