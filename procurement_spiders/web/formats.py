@@ -70,7 +70,19 @@ def campo(value: str | None, nome: str | None) -> str:
     return value
 
 
+def orgao(cnpj: str | None, uasg: str | None = None) -> str:
+    """A coleta's órgão as people read it: the CNPJ with its dots, or the UASG a PGC crawl saw."""
+    if cnpj and len(cnpj) == 14 and cnpj.isdigit():
+        return f"{cnpj[:2]}.{cnpj[2:5]}.{cnpj[5:8]}/{cnpj[8:12]}-{cnpj[12:]}"
+    if cnpj:
+        return cnpj
+    if uasg and uasg.strip():
+        return f"UASG {uasg.strip()}"
+    return "—"
+
+
 FILTERS = {
+    "orgao": orgao,
     "campo": campo,
     "data_hora_curta": data_hora_curta,
     "brl": brl,

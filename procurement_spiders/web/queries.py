@@ -34,6 +34,7 @@ def coletas_select(*, ano: int | None = None, fonte: str | None = None, status: 
             coletas.c.spider,
             coletas.c.ano_referencia,
             coletas.c.orgao_cnpj,
+            coletas.c.uasg,
             coletas.c.data_coleta,
             coletas.c.finished_at,
             coletas.c.status,

@@ -67,8 +67,16 @@ def shot(drv, name: str) -> None:
     drv.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
+def set_viewport(drv, width: int = 1366, height: int = 768) -> None:
+    """The page area itself at 1366×768 (a window that size shows less: the browser's own bars)."""
+    drv.set_window_size(width, height)
+    inner = drv.execute_script("return [window.innerWidth, window.innerHeight]")
+    drv.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+    assert drv.execute_script("return [window.innerWidth, window.innerHeight]") == [width, height]
+
+
 def log_in(drv, url: str, user: str = "ana") -> None:
-    drv.set_window_size(1366, 768)
+    set_viewport(drv)
     drv.get(url + "/")
     assert "/login" in drv.current_url  # every page sends an anonymous visitor to the login
     shot(drv, "01-login")

@@ -103,6 +103,13 @@ def test_pt_br_formats():
     assert formats.duracao(3725) == "1h02min" and formats.duracao(65) == "1min05s"
 
 
+def test_orgao_is_the_dotted_cnpj_or_the_uasg_a_pgc_crawl_saw():
+    assert formats.orgao("00394452000103") == "00.394.452/0001-03"
+    assert formats.orgao("00394452000103", "110511") == "00.394.452/0001-03"  # the CNPJ names the órgão
+    assert formats.orgao(None, "110511") == "UASG 110511"
+    assert formats.orgao(None, None) == "—" and formats.orgao("", "      ") == "—"
+
+
 def test_login_limiter_window():
     now = [0.0]
     limiter = LoginLimiter(attempts=3, window=60, clock=lambda: now[0])
