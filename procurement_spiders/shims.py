@@ -24,3 +24,17 @@ def crawl_stopping(crawler: Crawler) -> bool:
         return True
     slot = getattr(engine, "_slot", None)
     return slot is not None and slot.closing is not None
+
+
+def wake_engine(crawler: Crawler) -> None:
+    """Have the engine ask its scheduler for requests at the next reactor turn.
+
+    The engine asks again by itself when one of its own requests ends or `engine.crawl` queues
+    one; a scheduler that said "empty" is otherwise asked only on the engine's 5-second heartbeat.
+    A shared queue (scrapy-redis) fills from other processes, so an idle national worker would
+    wait up to 5 s per lull. Scrapy has no public "poll now": uses the engine's private
+    `_slot.nextcall` (a CallLaterOnce; scheduling it twice runs it once)."""
+    engine = crawler.engine
+    slot = getattr(engine, "_slot", None) if engine is not None else None
+    if slot is not None:
+        slot.nextcall.schedule()

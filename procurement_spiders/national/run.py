@@ -12,6 +12,7 @@ from scrapy.utils.asyncio import run_in_thread, sleep
 
 from procurement_spiders.national import ledger
 from procurement_spiders.national import queue as rq
+from procurement_spiders.shims import wake_engine
 
 ALIVE_TTL = 6  # seconds a worker counts as alive after its last heartbeat
 SAVE_EVERY = 10  # ticks (seconds) between saves of this worker's stats
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from scrapy.utils.log import SpiderLoggerAdapter
 
     from procurement_spiders.config import Config
+    from procurement_spiders.extensions.coleta import ColetaRecorder
 
 
 class NationalRunMixin:
@@ -45,6 +47,7 @@ class NationalRunMixin:
         loop: Any
         ticks: int
         progress: Any
+        coleta: ColetaRecorder
 
         @property
         def logger(self) -> SpiderLoggerAdapter: ...
@@ -52,11 +55,9 @@ class NationalRunMixin:
         def task_request(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def mark_failed(self, message: str) -> None:
-        """This worker must not exit 0: the run did not end in success while it ran."""
-        self.crawler.stats.set_value("coleta/incompleta", True)
-        recorder = getattr(self, "coleta", None)  # the coleta recorder extension, where there is one
-        if recorder is not None and hasattr(recorder, "record_failure"):
-            recorder.record_failure(message)
+        """This worker must not exit 0: the run did not end in success while it ran (the
+        recorder then decides `error`, which the crawl command turns into the exit status)."""
+        self.coleta.record_failure(message)
 
     def lost_data(self) -> bool:
         """An anomaly of this worker said data was lost (incompleta); a worker that merely stopped
@@ -91,9 +92,7 @@ class NationalRunMixin:
             self.save_worker()
         if self.redis:
             rq.heartbeat(self.redis, self.redis_keys, self.worker, ALIVE_TTL)
-            slot = getattr(self.crawler.engine, "_slot", None)  # engine polls an idle scheduler every 5 s only
-            if slot is not None:
-                slot.nextcall.schedule()
+            wake_engine(self.crawler)  # other workers fill the shared queue; the engine would look in 5 s
         self.progress.maybe_log()
 
     def idle(self) -> None:

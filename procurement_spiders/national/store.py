@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from procurement_spiders.extensions.coleta import ROW_REJECTED
 from procurement_spiders.items import Demanda
 from procurement_spiders.national import ledger
 from procurement_spiders.storage.coletas import demanda_row
@@ -75,7 +76,7 @@ class PlanStore:
                 self.failure = f"plan {tarefa}: {len(plan.rows)} demandas not stored: {exc}"
                 logger.error("%s", self.failure)
                 spider.mark_failed(self.failure)
-                spider.crawler.engine.close_spider_async(reason="database_error")
+                spider.coleta.stop_crawl("database_error")
                 return
         if outcome is None:
             stats.inc_value("nacional/planos_repetidos")
@@ -83,12 +84,9 @@ class PlanStore:
         else:
             stats.inc_value("nacional/planos_armazenados")
             stats.inc_value("postgres/demandas_stored", len(outcome.stored))
-            recorder = getattr(spider, "coleta", None)
-            if recorder is not None and hasattr(recorder, "record_stored"):
-                recorder.record_stored(len(outcome.stored))
+            spider.coleta.record_stored(len(outcome.stored))
             for index, reason in outcome.rejected:  # the database refused this row: a counted drop
-                if recorder is not None and hasattr(recorder, "record_drop"):
-                    recorder.record_drop("LinhaRejeitada", reason, {"tarefa": tarefa, "chave": plan.rows[index][0]})
+                spider.coleta.record_drop(ROW_REJECTED, reason, {"tarefa": tarefa, "chave": plan.rows[index][0]})
         self.on_stored(tarefa)
 
 
