@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from procurement_spiders.storage.coletas import CopyOutcome, copy_demandas_isolating, jsonb, touch_heartbeat
+from procurement_spiders.storage.jsonb import dumps_json
 
 SPIDER = "pncp_nacional"
 VALOR = 4  # position of valor in a demanda row (storage.coletas.demanda_row)
@@ -57,16 +58,17 @@ def coleta_status(conn: psycopg.Connection, coleta_id: int) -> str:
 
 
 def _insert(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -> list[str]:
-    new = []
-    for chave, tipo, dados in tasks:
-        row = conn.execute(
-            "INSERT INTO coleta_tarefas (coleta_id, chave, tipo, dados) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING chave",
-            (coleta_id, chave, tipo, jsonb(dados)),
-        ).fetchone()
-        if row:
-            new.append(row[0])
-    return new
+    """One statement for all of them (a listing page brings 500 órgãos: one round trip, not 500)."""
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    rows = conn.execute(
+        "INSERT INTO coleta_tarefas (coleta_id, chave, tipo, dados) "
+        "SELECT %s, t.chave, t.tipo, t.dados::jsonb FROM unnest(%s::text[], %s::text[], %s::text[]) "
+        "AS t(chave, tipo, dados) ON CONFLICT DO NOTHING RETURNING chave",
+        (coleta_id, [c for c, _, _ in tasks], [t for _, t, _ in tasks], [dumps_json(d) for _, _, d in tasks]),
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def add_tasks(conn: psycopg.Connection, coleta_id: int, tasks: Iterable[Task]) -> list[str]:

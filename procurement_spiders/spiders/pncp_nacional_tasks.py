@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from procurement_spiders.national import ledger
 from procurement_spiders.national import queue as rq
+from procurement_spiders.shims import wake_engine
 from procurement_spiders.spiders.base import InvalidPortalResponse, failed_request
 from procurement_spiders.spiders.pncp_plan_reader import PlanReader
 
@@ -82,9 +83,18 @@ class NationalTasks:
         )
 
     async def finish(self, chave: str, children: list[tuple[str, str, dict[str, Any]]]):
+        """The task done and its new children in the ledger; the children's requests to queue (with
+        Redis they go to the shared queue here, all at once, and the callback yields nothing)."""
         new = set(await self.db(ledger.finish_task, self.coleta_id, chave, self.worker, children))
         self.task_stored(chave)
-        return [self.task_request(c, t, d) for c, t, d in children if c in new]
+        requests = [self.task_request(c, t, d) for c, t, d in children if c in new]
+        if self.redis and requests:
+            scheduler = self.crawler.engine.scheduler
+            assert isinstance(scheduler, rq.NationalScheduler)
+            scheduler.enqueue_tasks(requests)
+            wake_engine(self.crawler)
+            return []
+        return requests
 
     def task_stored(self, chave: str) -> None:
         self.reading.discard(chave)
