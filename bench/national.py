@@ -5,8 +5,9 @@ its own CPU adds nothing) and enforces the WAF's limit of 3 in flight per client
 binds to its own loopback address (127.0.0.2, …), shares the run through Redis and stores into a
 fresh database. For each worker count it prints the wall time (first worker started to last worker
 exited), the API requests the sandbox served, the bound API requests × latency ÷ (3 × workers), the
-ratio bound/wall, and each worker's peak RSS (VmHWM). Then the scaling 4 ÷ 1 and the request counts
-of the discovery paths (pncp.md).
+ratio bound/wall, each worker's peak RSS (VmHWM), and where each worker's time went: start-up
+(launch to its first request, from the sandbox's per-IP log), crawling, tail (last answer to
+exit). Then the scaling 4 ÷ 1 and the request counts of the discovery paths (pncp.md).
 
     .venv/bin/python bench/national.py [--orgaos 5000] [--max-itens 2000] [--latency-ms 300]
         [--workers 1,2,4] [--database-url URL] [--redis-url redis://127.0.0.1:6379/7]
@@ -83,10 +84,11 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
         LOG_LEVEL="INFO",
         PROGRESS_INTERVAL="30",
     )
-    procs, peaks, cpu = [], {}, {}
+    procs, peaks, cpu, launched, exited = [], {}, {}, {}, {}
     started = time.monotonic()
     try:
         for n in range(workers):
+            launched[n] = time.time()
             procs.append(
                 subprocess.Popen(
                     [SCRAPY, "crawl", "pncp_nacional", "-a", "ano=2025", "-a", f"worker=b{n + 1}"],
@@ -97,7 +99,10 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
                 )
             )
         while any(p.poll() is None for p in procs):
-            for p in procs:
+            for n, p in enumerate(procs):
+                if p.poll() is not None:
+                    exited.setdefault(n, time.time())
+                    continue
                 rss = peak_rss_mb(p.pid)
                 if rss is not None:
                     peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
@@ -106,6 +111,8 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
                     cpu[p.pid] = used
             time.sleep(0.2)
         wall = time.monotonic() - started
+        for n in range(workers):
+            exited.setdefault(n, time.time())
         codes = [p.returncode for p in procs]
         with psycopg.connect(database_url) as conn:
             status = conn.execute("SELECT status FROM coletas").fetchone()[0]
@@ -122,6 +129,11 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     served = get_json(f"{sandbox}/__sandbox__/requests")
     api = served["total"]
     bound = api * latency_s / (PER_IP_LIMIT * workers)
+    phases = []  # per worker: start-up (launch to first request), crawling (to last answer), tail (to exit)
+    for n in range(workers):
+        ip = served["by_ip"].get(f"127.0.0.{n + 2}")
+        if ip:
+            phases.append((ip["first"] - launched[n], ip["last"] - ip["first"], exited[n] - ip["last"]))
     return {
         "workers": workers,
         "wall_s": wall,
@@ -135,6 +147,8 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
         "cpu_s": [round(v) for v in cpu.values()],
         "429": sum(ip["429"] for ip in served["by_ip"].values()),
         "max_in_flight_per_ip": max(ip["max_in_flight"] for ip in served["by_ip"].values()),
+        "phases": phases,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -217,7 +231,13 @@ def main() -> None:
                 f"{workers} worker(s): wall {r['wall_s']:.1f} s, {r['api_requests']} API requests, bound "
                 f"{r['bound_s']:.1f} s, ratio bound/wall {r['ratio']:.2f}; coleta {r['status']}, "
                 f"exit {r['exit_codes']}, {r['demandas']} demandas; peak RSS per worker {r['rss_mb']} MB, "
-                f"CPU {r['cpu_s']} s; 429s {r['429']}, max in flight per IP {r['max_in_flight_per_ip']}",
+                f"CPU {r['cpu_s']} s; 429s {r['429']}, max in flight per IP {r['max_in_flight_per_ip']}; "
+                f"load average after {r['load']:.1f}",
+                flush=True,
+            )
+            print(
+                "  per worker, start-up (launch to first request) / crawling (to last answer) / tail (to exit): "
+                + ", ".join(f"{a:.1f}/{b:.1f}/{c:.1f} s" for a, b, c in r["phases"]),
                 flush=True,
             )
             by_route = get_json(f"{sandbox}/__sandbox__/requests")["by_route"]

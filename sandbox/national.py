@@ -16,7 +16,8 @@ it serves the real paths of what a national crawl reads (pncp.md §1, §2, §3.2
   (esfera "F"), an empty `resultado` for everyone else (sandbox/national_dadosabertos.py);
 - `/__sandbox__/truth/pncp-demandas?ano=&orgaos=todos`: demandas per órgão (count, sum) as the
   spider must store them, one per (plan, contratação futura, DFD), and for federal órgãos what
-  the enrichment must have written; `/__sandbox__/requests` per IP, route and family.
+  the enrichment must have written; `/__sandbox__/requests` per IP (requests, most in
+  flight, 429s, wall-clock time of the first request and of the last answer), route and family.
 
 The WAF limit is on concurrency per client IP (pncp.md §1.9): past `per_ip_limit` requests in
 flight from one address, an HTML 429 without Retry-After. Latency is fixed per request and per
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,7 +63,7 @@ class NationalState:
     by_family: dict[str, int] = field(default_factory=dict)
     dados_abertos_orgaos: dict[str, int] = field(default_factory=dict)  # Dados Abertos requests per `orgao`
     in_flight: dict[str, int] = field(default_factory=dict)
-    by_ip: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_ip: dict[str, dict[str, float]] = field(default_factory=dict)
     by_route: dict[str, int] = field(default_factory=dict)
     rendered: dict[tuple[str, int, int, int], bytes] = field(default_factory=dict)
     truths: dict[int, bytes] = field(default_factory=dict)
@@ -94,7 +96,8 @@ async def per_ip_waf(request: web.Request, handler):
         return await handler(request)
     state = _state(request)
     ip = request.remote or "?"
-    stats = state.by_ip.setdefault(ip, {"requests": 0, "max_in_flight": 0, "429": 0})
+    now = time.time()  # wall clock: a benchmark sets each client's first and last request beside its start and exit
+    stats = state.by_ip.setdefault(ip, {"requests": 0, "max_in_flight": 0, "429": 0, "first": now, "last": now})
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else request.path
     state.by_route[route] = state.by_route.get(route, 0) + 1
     state.by_family[family(request.path)] = state.by_family.get(family(request.path), 0) + 1
@@ -118,6 +121,7 @@ async def per_ip_waf(request: web.Request, handler):
             return error.response
     finally:
         state.in_flight[ip] -= 1
+        stats["last"] = time.time()
 
 
 def _int(request: web.Request, name: str, default: int, minimum: int = 1) -> int:
