@@ -55,6 +55,10 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # Scrapy 2.19's remote control: an HTTP server in every crawl process that runs Python code sent to
+    # it (off for the reason the telnet console is), and importing aiohttp for it is ~7% of a worker's
+    # start-up CPU (python -X importtime), which bench/national.py pays once per worker
+    "scrapy.extensions.remote_control.RemoteControl": None,
     # the coleta's record: arguments, anomalies, drops, counts and the final status
     "procurement_spiders.extensions.coleta.ColetaRecorder": 100,
     # progress line every PROGRESS_INTERVAL seconds (from the configuration; 0 disables it)
