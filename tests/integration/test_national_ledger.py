@@ -57,6 +57,20 @@ def test_a_plan_read_twice_is_stored_once(database_url):
         )
 
 
+def test_a_listing_page_of_children_is_written_at_once_and_only_the_new_ones_come_back(database_url):
+    """finish_task writes a page's 500 órgãos in one statement: those already in the ledger (from
+    another page or worker) and a repeat inside the page are not new, and `dados` rebuilds the task."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        coleta, _ = ledger.join_or_open(conn, 2025, {}, None, SEED)
+        page = [(f"orgao:{n:014d}:1", "orgao", {"cnpj": f"{n:014d}", "pagina": 1}) for n in range(500)]
+        ledger.add_tasks(conn, coleta, page[:3])  # already listed
+        new = ledger.finish_task(conn, coleta, "busca:1", "w1", [*page, page[10]])
+        assert sorted(new) == sorted(chave for chave, _, _ in page[3:])
+        pending = {chave: (tipo, dados) for chave, tipo, dados in ledger.pending(conn, coleta)}
+        assert len(pending) == 500 and pending[page[42][0]] == ("orgao", page[42][2])
+        assert ledger.finish_task(conn, coleta, "busca:1", "w2", []) == []
+
+
 def test_the_run_closes_once_nothing_is_pending_and_errors_if_a_worker_lost_data(database_url):
     with psycopg.connect(database_url, autocommit=True) as conn:
         coleta, _ = ledger.join_or_open(conn, 2025, {}, None, SEED)
