@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import socket
 import subprocess
@@ -152,28 +151,6 @@ def run(workers: int, sandbox: str, admin_url: str, redis_url: str, latency_s: f
     }
 
 
-def discovery_paths(truth: dict, measured_requests: dict) -> list[str]:
-    """Requests each discovery path needs for this population (pncp.md §1.3, §2.2, §3.2)."""
-    listed = measured_requests.get("/api/pncp/v1/orgaos/{cnpj}/pca/{ano}/consolidado/unidades", 0)
-    search = measured_requests.get("/api/search/", 0)
-    items = truth["itens"]
-    return [
-        (
-            f"  pcaorgao listing + /consolidado/unidades (chosen): {search} + {listed} = {search + listed} requests "
-            f"(measured) at ~0.24 s each (integração)"
-        ),
-        (
-            f"  probe every órgão (/pca/{{ano}}/quantidade), órgão list by name: >= {truth['total_orgaos']} requests, "
-            f"{truth['total_orgaos'] - truth['orgaos_com_pca']} of them answering 'no rows', and no way to list "
-            "all órgãos (razaoSocial >= 3 characters)"
-        ),
-        (
-            f"  consulta /v1/pca/atualizacao windows (items, 500 a page): >= {math.ceil(items / 500)} pages at 40-57 s "
-            f"cold = >= {math.ceil(items / 500) * 40 / 3600:.1f} h on one IP, and the plans' items read twice"
-        ),
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orgaos", type=int, default=5000)
@@ -244,8 +221,12 @@ def main() -> None:
         by_workers = {r["workers"]: r for r in results}
         if 1 in by_workers and 4 in by_workers:
             print(f"scaling 4 workers / 1 worker: {by_workers[1]['wall_s'] / by_workers[4]['wall_s']:.2f}x")
-        print("discovery paths for this population:")
-        print("\n".join(discovery_paths(truth, by_route)))
+        search = by_route.get("/api/search/", 0)
+        unidades = by_route.get("/api/pncp/v1/orgaos/{cnpj}/pca/{ano}/consolidado/unidades", 0)
+        print(
+            f"discovery (pcaorgao listing + /consolidado/unidades): {search} + {unidades} = {search + unidades} "
+            "requests; the other paths, run against the sandbox: bench/national_discovery.py"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

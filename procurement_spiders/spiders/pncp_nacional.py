@@ -4,12 +4,16 @@ A spider of its own (not `pncp -a orgaos=todos`) because a national run is a dif
 one coleta shared by many processes, a scheduler in Redis, a ledger in PostgreSQL, no `cnpj`;
 the plan reading itself is the `pncp` spider's code (spiders/pncp_plan_reader.py).
 
-Discovery (measured in bench/national.py, pncp.md §1.3, §2.2, §3.2): the portal's own listing
-of órgãos with a PCA for the year (`/api/search/?tipos_documento=pcaorgao&anos=`, 500 a page),
-then per órgão `/consolidado/unidades` (its plans; "no rows" for a stale entry is normal). The
-alternatives cost far more: the integração órgão filter needs a name (≥ 3 characters, no "list
-all") and then a probe per órgão, most answering 204; consulta `/v1/pca/atualizacao` pages
-count items at 40-57 s each.
+Discovery (measured by bench/national_discovery.py against the national sandbox; pncp.md §1.3,
+§2.2, §3.2): the portal's own listing of órgãos with a PCA for the year
+(`/api/search/?tipos_documento=pcaorgao&anos=`, 500 a page), then per órgão
+`/consolidado/unidades` (its plans and their esfera; "no rows" for a stale entry is normal). On
+5,000 órgãos (848 plans) that is 824 requests, about 66 s at the real 0.24 s and 3 in flight.
+The integração órgão filter needs a name (≥ 3 characters, no "list all") and then a request per
+órgão found: 5,039-5,743 requests, most answering 204. Consulta `/v1/pca/atualizacao` windows
+need few requests (231), but each is a 40-57 s cold page that counts items: about 51 min here,
+about 29 h at the portal's volume. Dados Abertos is asked only for plans whose esfera is federal
+(or not given): its PGC module covers federal UASGs only.
 
 With REDIS_URL the task requests (listing pages, órgãos, plans) go through scrapy-redis and any
 number of workers share them (national/queue.py); without it the same spider runs alone.
