@@ -13,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data
 STATE="${DEMO_STATE:-.data/demo.started}"
+OUT="${DEMO_OUTPUT_DIR:-.data}"   # the feeds and the workbook
+mkdir -p "$OUT"
 export DEMO_RUN_STATE="$STATE.$$"  # this run's services; joins $STATE when the demo succeeds
 : >"$DEMO_RUN_STATE"
 . scripts/demo_services.sh
@@ -65,20 +67,20 @@ run() {
   echo "==> scrapy crawl $*"
   .venv/bin/scrapy crawl "$@" -s LOG_LEVEL=WARNING
 }
-run pncp -a ano=2025 -O .data/demandas-pncp-2025.json
-run pgc -a ano=2025 -O .data/demandas-pgc-2025.json
-run pncp -a ano=2025 -a fonte=pgc -O .data/demandas-formacao-2025.json
+run pncp -a ano=2025 -O "$OUT/demandas-pncp-2025.json"
+run pgc -a ano=2025 -O "$OUT/demandas-pgc-2025.json"
+run pncp -a ano=2025 -a fonte=pgc -O "$OUT/demandas-formacao-2025.json"
 
 echo
 echo "==> what was stored (scrapy resumo --ultimas 3)"
 echo
 .venv/bin/scrapy resumo --ultimas 3
-echo "Feeds: .data/demandas-pncp-2025.json .data/demandas-pgc-2025.json .data/demandas-formacao-2025.json"
+echo "Feeds: $OUT/demandas-pncp-2025.json $OUT/demandas-pgc-2025.json $OUT/demandas-formacao-2025.json"
 
 echo
-echo "==> the workbook and the reconciliation (scrapy planilha -a ano=2025 -O .data/pca-2025.xlsx)"
+echo "==> the workbook and the reconciliation (scrapy planilha -a ano=2025 -O $OUT/pca-2025.xlsx)"
 echo
-.venv/bin/scrapy planilha -a ano=2025 -O .data/pca-2025.xlsx
+.venv/bin/scrapy planilha -a ano=2025 -O "$OUT/pca-2025.xlsx"
 echo "Each DFD across the sources: .venv/bin/scrapy geral -a ano=2025"
 
 echo

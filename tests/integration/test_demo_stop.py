@@ -123,11 +123,14 @@ def test_a_failed_demo_stops_what_it_started_and_keeps_the_earlier_record(tmp_pa
     state.write_text(earlier)
     env = project_env(
         DEMO_STATE=str(state),
+        DEMO_OUTPUT_DIR=str(tmp_path / "saida"),  # the feeds it writes stay out of the checkout
         DEMO_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/nenhum",
         DEMO_SELENIUM_URL=f"http://127.0.0.1:{free_port()}",
         SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}",
     )
     env.pop("SANDBOX_PORT", None)
+    checkout_feed = ROOT / ".data" / "demandas-pncp-2025.json"
+    feed_before = checkout_feed.stat().st_mtime_ns if checkout_feed.exists() else None
     demo = subprocess.run(
         [str(ROOT / "scripts" / "demo.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
@@ -138,6 +141,7 @@ def test_a_failed_demo_stops_what_it_started_and_keeps_the_earlier_record(tmp_pa
     assert not (ROOT / ".data" / f"sandbox-{sandbox_port}.pid").exists()
     assert state.read_text() == earlier
     assert [p.name for p in tmp_path.glob("demo.started*")] == ["demo.started"]
+    assert (checkout_feed.stat().st_mtime_ns if checkout_feed.exists() else None) == feed_before
 
 
 def test_stop_leaves_the_run_file_of_a_demo_still_running(tmp_path):
