@@ -43,6 +43,15 @@ def _geral_request(conn, request: Request, ano: int):
     return resolve_geral(conn, {"ano": str(ano)}, request.app.state.config.orgao_cnpj)
 
 
+def _fill_page(conn, context: dict[str, Any], filtered, order: tuple, pagina: int) -> None:
+    """One page of a report's rows, its total and page count, into the template's context."""
+    total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
+    page = filtered.order_by(*order).limit(PAGE).offset((pagina - 1) * PAGE)
+    context["rows"] = [dict(r) for r in conn.execute(page).mappings()]
+    context["total"] = total
+    context["paginas"] = max(1, math.ceil(total / PAGE))
+
+
 @router.get("/geral")
 def geral_page(
     request: Request,
@@ -78,17 +87,13 @@ def geral_page(
             filtered = select(sub)
             if achado:
                 filtered = filtered.where(literal(achado, Text) == any_(sub.c.achados))
-            total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
             order = (
                 sub.c.dfd.is_(None),
                 cast(func.split_part(sub.c.dfd, "/", 2), Integer),
                 cast(func.split_part(sub.c.dfd, "/", 1), Integer),
                 sub.c.chave,
             )
-            page = filtered.order_by(*order).limit(PAGE).offset((pagina - 1) * PAGE)
-            context["rows"] = [dict(r) for r in conn.execute(page).mappings()]
-            context["total"] = total
-            context["paginas"] = max(1, math.ceil(total / PAGE))
+            _fill_page(conn, context, filtered, order, pagina)
     return request.app.state.templates.TemplateResponse(request, "geral.html", context)
 
 
@@ -141,11 +146,7 @@ def mudancas_page(
             context["resumo"] = mudancas_summary(conn, req)
             sub = mudancas.mudancas_select(req.de.id, req.para.id).subquery("m")
             filtered = select(sub).where(sub.c.tipo == tipo) if tipo else select(sub)
-            total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
-            page = filtered.order_by(sub.c.chave, sub.c.tipo, sub.c.campo).limit(PAGE).offset((pagina - 1) * PAGE)
-            context["rows"] = [dict(r) for r in conn.execute(page).mappings()]
-            context["total"] = total
-            context["paginas"] = max(1, math.ceil(total / PAGE))
+            _fill_page(conn, context, filtered, (sub.c.chave, sub.c.tipo, sub.c.campo), pagina)
     return request.app.state.templates.TemplateResponse(request, "mudancas.html", context)
 
 
